@@ -1,0 +1,26 @@
+namespace HealthService.Endpoints;
+
+/// <summary>
+/// Writes the short plain-text answers of the health endpoints. Bodies are encoded once, so answering a request
+/// allocates nothing beyond what Kestrel itself does.
+/// </summary>
+internal static class PlainTextResponse
+{
+    public static readonly byte[] Ok = "OK"u8.ToArray();
+    public static readonly byte[] Unhealthy = "Unhealthy"u8.ToArray();
+    public static readonly byte[] Starting = "Starting"u8.ToArray();
+
+    public static async Task WriteAsync(HttpContext context, int statusCode, byte[] body)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = "text/plain; charset=utf-8";
+        // Load balancers and proxies must never answer a health check from a cache.
+        response.Headers.CacheControl = "no-store";
+        response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

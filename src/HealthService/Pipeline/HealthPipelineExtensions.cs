@@ -1,0 +1,28 @@
+using HealthService.Configuration;
+using HealthService.Probes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace HealthService.Pipeline;
+
+public static class HealthPipelineExtensions
+{
+    /// <summary>
+    /// Adds the options, the snapshot store, the background evaluation loop and the probes enabled in
+    /// configuration. Returns the health-checks builder, so custom checks can be chained on.
+    /// </summary>
+    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HealthOptions>()
+            .BindConfiguration(HealthOptions.SectionName, ConfigurationGuard.Binding)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<HealthSnapshotStore>();
+        services.AddHostedService<HealthEvaluationService>();
+
+        // Which probes exist is decided once, at start-up; their settings are read from the bound options.
+        var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
+        return services.AddHealthChecks().AddResourceProbes(health);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Net;
+using HealthService.Tests.Infrastructure;
+
+namespace HealthService.Tests;
+
+public sealed class HealthEndpointTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Health_returns_200_OK_as_uncacheable_plain_text_when_every_probe_is_healthy()
+    {
+        await using var factory = new HealthServiceFactory().WithCheck("custom", new ControllableHealthCheck());
+
+        var response = await factory.WaitForStatusAsync(200, "OK");
+
+        Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.Equal(2, response.Content.Headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task Head_health_returns_the_status_and_headers_without_a_body()
+    {
+        await using var factory = new HealthServiceFactory();
+        await factory.WaitForStatusAsync(200, "OK");
+
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/health");
+        var response = await factory.CreateClient().SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    [InlineData("PATCH")]
+    [InlineData("OPTIONS")]
+    [InlineData("TRACE")]
+    public async Task Other_methods_on_health_get_405_with_an_Allow_header(string method)
+    {
+        await using var factory = new HealthServiceFactory();
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/health");
+        var response = await factory.CreateClient().SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("GET, HEAD", string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [Fact]
+    public async Task A_request_shaped_like_an_ALB_health_check_gets_200_OK()
+    {
+        await using var factory = new HealthServiceFactory();
+        await factory.WaitForStatusAsync(200, "OK");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+        request.Headers.Host = "10.0.3.7:8080";
+        request.Headers.UserAgent.ParseAdd("ELB-HealthChecker/2.0");
+        var response = await factory.CreateClient(new() { AllowAutoRedirect = false }).SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("OK", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Health_returns_503_Unhealthy_when_a_critical_custom_check_fails()
+    {
+        var check = new ControllableHealthCheck { Mode = ProbeMode.Unhealthy };
+        await using var factory = new HealthServiceFactory().WithCheck("orders-queue", check);
+
+        var response = await factory.WaitForStatusAsync(503, "Unhealthy");
+
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
+    public async Task Health_recovers_to_200_on_the_next_round_after_a_critical_check_recovers()
+    {
+        var check = new ControllableHealthCheck { Mode = ProbeMode.Unhealthy };
+        await using var factory = new HealthServiceFactory().WithCheck("orders-queue", check);
+        await factory.WaitForStatusAsync(503, "Unhealthy");
+
+        check.Mode = ProbeMode.Healthy;
+
+        await factory.WaitForStatusAsync(200, "OK", TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task A_check_that_throws_counts_as_failed_and_its_message_is_never_shown()
+    {
+        var check = new ControllableHealthCheck { Mode = ProbeMode.Throw };
+        await using var factory = new HealthServiceFactory().WithCheck("throws", check);
+
+        await factory.WaitForStatusAsync(503, "Unhealthy");
+
+        Assert.DoesNotContain(factory.Logs.Events, e => e.RenderMessage().Contains("hunter2", StringComparison.Ordinal) || e.Exception is not null);
+        var change = Assert.Single(factory.Logs.WithEventName("ProbeStatusChanged"), e => CollectingSink.Scalar(e, "Probe") == "throws");
+        Assert.Equal("failed with InvalidOperationException", CollectingSink.Scalar(change, "Reason"));
+    }
+
+    [Theory]
+    [InlineData(ProbeMode.Unhealthy)]
+    [InlineData(ProbeMode.Degraded)]
+    [InlineData(ProbeMode.Throw)]
+    [InlineData(ProbeMode.Hang)]
+    public async Task A_failing_non_critical_check_leaves_health_at_200(ProbeMode mode)
+    {
+        var check = new ControllableHealthCheck { Mode = mode };
+        await using var factory = new HealthServiceFactory().WithCheck("reporting-only", check, "non-critical");
+
+        await factory.WaitForStatusAsync(200, "OK");
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct); // a second round, with the hung call still pending
+
+        var response = await factory.CreateClient().GetAsync("/health", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(check.Calls >= 1);
+        check.ReleaseHung();
+    }
+
+    [Fact]
+    public async Task A_degraded_critical_check_still_serves_200()
+    {
+        await using var factory = new HealthServiceFactory().WithCheck("slow-cache", new ControllableHealthCheck { Mode = ProbeMode.Degraded });
+
+        await factory.WaitForStatusAsync(200, "OK");
+    }
+
+    [Fact]
+    public async Task Liveness_returns_200_while_a_critical_probe_fails()
+    {
+        await using var factory = new HealthServiceFactory().WithCheck("database", new ControllableHealthCheck { Mode = ProbeMode.Unhealthy });
+        await factory.WaitForStatusAsync(503, "Unhealthy");
+
+        var response = await factory.CreateClient().GetAsync("/health/live", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("OK", await response.Content.ReadAsStringAsync(Ct));
+        Assert.True(response.Headers.CacheControl?.NoStore);
+    }
+
+    [Fact]
+    public async Task Liveness_does_not_run_any_probe()
+    {
+        var check = new ControllableHealthCheck();
+        await using var factory = new HealthServiceFactory().With("Health:Interval", "00:00:30").With("Health:Timeout", "00:00:01").WithCheck("counted", check);
+        await factory.WaitForStatusAsync(200, "OK");
+        var callsBefore = check.Calls;
+
+        var client = factory.CreateClient();
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        }
+
+        Assert.Equal(callsBefore, check.Calls);
+    }
+
+    [Fact]
+    public async Task Health_keeps_answering_in_milliseconds_while_a_probe_hangs()
+    {
+        var check = new ControllableHealthCheck();
+        await using var factory = new HealthServiceFactory().WithCheck("hangs", check);
+        await factory.WaitForStatusAsync(200, "OK");
+        var client = factory.CreateClient();
+
+        check.Mode = ProbeMode.Hang;
+        var sinceHang = Stopwatch.StartNew();
+        var slowest = TimeSpan.Zero;
+        HttpStatusCode status;
+        do
+        {
+            var request = Stopwatch.StartNew();
+            status = (await client.GetAsync("/health", Ct)).StatusCode;
+            slowest = request.Elapsed > slowest ? request.Elapsed : slowest;
+            await Task.Delay(10, Ct);
+        }
+        while (status == HttpStatusCode.OK && sinceHang.Elapsed < TimeSpan.FromSeconds(10));
+
+        // The hang is seen at the deadline (0.5 s) of the next round (at most 1 s away), never earlier.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.InRange(sinceHang.Elapsed, TimeSpan.FromSeconds(0.45), TimeSpan.FromSeconds(1 + 0.5 + 1));
+        Assert.True(slowest < TimeSpan.FromMilliseconds(250), $"slowest /health answer took {slowest.TotalMilliseconds} ms");
+
+        // Rounds keep their rhythm while the call stays stuck, and the probe is not called again meanwhile.
+        var callsWhileHung = check.Calls;
+        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct);
+        Assert.Equal(callsWhileHung, check.Calls);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
+
+        check.Mode = ProbeMode.Healthy;
+        check.ReleaseHung();
+        await factory.WaitForStatusAsync(200, "OK", TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task Unknown_paths_get_404()
+    {
+        await using var factory = new HealthServiceFactory();
+
+        var response = await factory.CreateClient().GetAsync("/healthz", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+
+namespace HealthService.Tests.Infrastructure;
+
+/// <summary>
+/// The real application in memory. Settings go in as host settings, which the application sees from its first
+/// line, as it would see environment variables.
+/// </summary>
+public sealed class HealthServiceFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Fast rounds keep the tests short; the resource probes are off unless a test turns them on, so that a
+        // busy CI machine cannot change an answer.
+        ["Health:Interval"] = "00:00:01",
+        ["Health:Timeout"] = "00:00:00.500",
+        ["Health:Memory:Enabled"] = "false",
+        ["Health:Cpu:Enabled"] = "false",
+        ["Health:Disk:Enabled"] = "false",
+        // Keep the console quiet; the collecting sink sees everything.
+        ["Serilog:WriteTo:Console:Args:restrictedToMinimumLevel"] = "Fatal",
+    };
+
+    private readonly List<Action<IServiceCollection>> _services = [];
+
+    public CollectingSink Logs { get; } = new();
+
+    public HealthServiceFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public HealthServiceFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
+    /// <summary>Adds a custom check the way a user would, in one line.</summary>
+    public HealthServiceFactory WithCheck(string name, ControllableHealthCheck check, params string[] tags) =>
+        WithServices(services => services.AddHealthChecks().AddCheck(name, check, tags: tags));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<ILogEventSink>(Logs);
+            foreach (var configure in _services)
+            {
+                configure(services);
+            }
+        });
+    }
+
+    /// <summary>Polls <paramref name="path"/> until <paramref name="condition"/> holds or the deadline passes.</summary>
+    public async Task<HttpResponseMessage> WaitForAsync(Func<HttpResponseMessage, string, bool> condition, TimeSpan deadline, string path = "/health")
+    {
+        var client = CreateClient();
+        using var timeout = new CancellationTokenSource(deadline);
+        while (true)
+        {
+            var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            if (condition(response, body))
+            {
+                return response;
+            }
+
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"{path} still answered {(int)response.StatusCode} {body} after {deadline}.");
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public Task<HttpResponseMessage> WaitForStatusAsync(int status, string body, TimeSpan? deadline = null) =>
+        WaitForAsync((r, b) => (int)r.StatusCode == status && b == body, deadline ?? TimeSpan.FromSeconds(10));
+}
