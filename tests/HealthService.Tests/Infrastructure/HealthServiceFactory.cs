@@ -29,9 +29,18 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
 
     public CollectingSink Logs { get; } = new();
 
+    /// <summary>Sets a setting; null removes it, so the application's own default applies.</summary>
     public HealthServiceFactory With(string key, string? value)
     {
-        _settings[key] = value;
+        if (value is null)
+        {
+            _settings.Remove(key);
+        }
+        else
+        {
+            _settings[key] = value;
+        }
+
         return this;
     }
 

@@ -1,0 +1,97 @@
+using HealthService.Configuration;
+using HealthService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace HealthService.Tests;
+
+public sealed class ConfigurationTests
+{
+    private static string? ErrorFor(params (string Key, string Value)[] settings) =>
+        ConfigurationGuard.FindError(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    [Theory]
+    [InlineData("Health:Interval", "00:00:00", "Health:Interval must be greater than zero")]
+    [InlineData("Health:Interval", "-00:00:05", "Health:Interval must be greater than zero")]
+    [InlineData("Health:Interval", "five seconds", "at 'Health:Interval' to type 'System.TimeSpan'")]
+    [InlineData("Health:Timeout", "00:00:06", "Health:Timeout must be greater than zero and no longer than Health:Interval")]
+    [InlineData("Health:Timeout", "00:00:00", "Health:Timeout must be greater than zero")]
+    [InlineData("Health:MaxAge", "00:00:06", "Health:MaxAge must be longer than Health:Interval plus Health:Timeout")]
+    [InlineData("Health:Memory:DegradedPercent", "120", "Health:Memory:DegradedPercent must be a percentage")]
+    [InlineData("Health:Memory:DegradedPercent", "eighty", "at 'Health:Memory:DegradedPercent' to type 'System.Double'")]
+    [InlineData("Health:Cpu:UnhealthyPercent", "50", "Health:Cpu:UnhealthyPercent must be a percentage at most 100 and not below Health:Cpu:DegradedPercent")]
+    [InlineData("Health:Cpu:HysteresisPercent", "-1", "Health:Cpu:HysteresisPercent must be at least 0")]
+    [InlineData("Health:Disk:HysteresisPercent", "95", "Health:Disk:HysteresisPercent must be at least 0 and below Health:Disk:DegradedPercent")]
+    [InlineData("Health:Memory:Timeout", "00:00:10", "Health:Memory:Timeout must be greater than zero and no longer than Health:Interval")]
+    [InlineData("Health:Cpu:Enabled", "maybe", "at 'Health:Cpu:Enabled' to type 'System.Boolean'")]
+    [InlineData("Health:Disk:Paths:0", "relative/path", "Health:Disk:Paths:0 must be an absolute path to an existing directory")]
+    [InlineData("Health:Disk:Paths:0", "/no/such/directory", "Health:Disk:Paths:0 must be an absolute path to an existing directory")]
+    [InlineData("Health:Intreval", "00:00:05", "Health:Intreval is not a known setting")]
+    [InlineData("Health:Memory:Threshold", "90", "Health:Memory:Threshold is not a known setting")]
+    public void A_bad_value_is_reported_with_its_key(string key, string value, string expected)
+    {
+        var error = ErrorFor((key, value));
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void The_defaults_and_the_shipped_appsettings_json_are_valid()
+    {
+        Assert.Null(ErrorFor());
+        var shipped = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryRoot(), "appsettings.json")).Build();
+        Assert.Null(ConfigurationGuard.FindError(shipped));
+    }
+
+    [Fact]
+    public void MaxAge_defaults_to_three_intervals()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(15), new HealthOptions().EffectiveMaxAge);
+        Assert.Equal(TimeSpan.FromSeconds(90), new HealthOptions { Interval = TimeSpan.FromSeconds(30) }.EffectiveMaxAge);
+    }
+
+    [Fact]
+    public async Task A_bad_value_that_arrives_after_start_up_checks_is_still_refused_by_ValidateOnStart()
+    {
+        // Configuration added while the host is built bypasses the early guard in Program; ValidateOnStart catches it.
+        await using var factory = new HealthServiceFactory().WithServices(_ => { });
+        var late = factory.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration((_, config) =>
+            config.AddInMemoryCollection([new("Health:Timeout", "00:00:09")])));
+
+        var error = Assert.Throws<OptionsValidationException>(() => late.CreateClient());
+
+        Assert.Contains("Health:Timeout must be greater than zero and no longer than Health:Interval", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_app_reads_the_appsettings_json_at_the_repository_root()
+    {
+        var root = Path.Combine(RepositoryRoot(), "appsettings.json");
+        var copied = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        Assert.Equal(await File.ReadAllTextAsync(root, TestContext.Current.CancellationToken), await File.ReadAllTextAsync(copied, TestContext.Current.CancellationToken));
+
+        await using var factory = new HealthServiceFactory();
+        var configuration = factory.Services.GetRequiredService<IConfiguration>();
+        var fromRoot = new ConfigurationBuilder().AddJsonFile(root).Build();
+        Assert.Equal(fromRoot["Serilog:WriteTo:Console:Args:formatter"], configuration["Serilog:WriteTo:Console:Args:formatter"]);
+        Assert.Equal(fromRoot["Health:Memory:DegradedPercent"], configuration["Health:Memory:DegradedPercent"]);
+        Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), Path.TrimEndingDirectorySeparator(factory.Services.GetRequiredService<IWebHostEnvironment>().ContentRootPath));
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HealthService.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("HealthService.sln not found above " + AppContext.BaseDirectory);
+    }
+}

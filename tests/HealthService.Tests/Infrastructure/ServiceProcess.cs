@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace HealthService.Tests.Infrastructure;
+
+/// <summary>
+/// The built service run as a real process (<c>dotnet HealthService.dll</c>), with its own Kestrel, environment
+/// and exit code, as a container or systemd would run it.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    private ServiceProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyList<string> StandardOutput => [.. _stdout];
+
+    public IReadOnlyList<string> StandardError => [.. _stderr];
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the service with quiet defaults for tests; <paramref name="environment"/> entries override them (null removes).</summary>
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "HealthService.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(), // prove it does not depend on the working directory
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Nothing inherited may decide where it listens or how it is configured.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("DOTNET_URLS", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Health__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["Health__Memory__Enabled"] = "false";
+        start.Environment["Health__Cpu__Enabled"] = "false";
+        start.Environment["Health__Disk__Enabled"] = "false";
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The service did not exit within {timeout}. Output:\n{string.Join('\n', StandardOutput)}");
+        }
+
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
+    }
+
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            var line = _stdout.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+
+            if (_process.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(25);
+        }
+
+        Assert.Fail($"The service never printed '{text}'. Stdout:\n{string.Join('\n', StandardOutput)}\nStderr:\n{string.Join('\n', StandardError)}");
+        return "";
+    }
+
+    /// <summary>Polls the URL until it answers <paramref name="status"/>, failing after the timeout.</summary>
+    public async Task<HttpResponseMessage> WaitForStatusAsync(string url, int status, TimeSpan timeout)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        string last = "no answer";
+        while (deadline.Elapsed < timeout && !_process.HasExited)
+        {
+            try
+            {
+                var response = await client.GetAsync(url);
+                if ((int)response.StatusCode == status)
+                {
+                    return response;
+                }
+
+                last = $"{(int)response.StatusCode}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{url} did not answer {status} within {timeout} (last: {last}). Stdout:\n{string.Join('\n', StandardOutput)}\nStderr:\n{string.Join('\n', StandardError)}");
+        return null!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
