@@ -18,10 +18,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     private ServiceProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _stdout.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _stderr.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => Keep(_stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(_stderr, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+    }
+
+    private static void Keep(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lines.Enqueue(line);
+        }
     }
 
     public IReadOnlyList<string> StandardOutput => [.. _stdout];
