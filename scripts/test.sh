@@ -14,6 +14,27 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> Checking formatting (dotnet format --verify-no-changes)"
 dotnet format HealthService.sln --verify-no-changes
 
+# The integration tests start real PostgreSQL servers (tests/HealthService.Tests/Infrastructure/PostgresServer.cs):
+# they need initdb and pg_ctl from HEALTHSERVICE_TEST_PG_BIN or /usr/lib/postgresql/*/bin.
+postgres_binaries_found() {
+  local bin
+  for bin in /usr/lib/postgresql/*/bin; do
+    if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then
+      return 0
+    fi
+  done
+  return 1
+}
+if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
+  echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
 echo "==> Building and running the tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

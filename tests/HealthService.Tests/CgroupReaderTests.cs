@@ -1,4 +1,4 @@
-using HealthService.Probes;
+using HealthService.Probes.Resources;
 
 namespace HealthService.Tests;
 

@@ -41,6 +41,53 @@ public sealed class ConfigurationTests
         Assert.DoesNotContain('\n', error);
     }
 
+    [Theory]
+    [InlineData("Health:Postgres:main:Critical=true", "Health:Postgres:main:ConnectionString is required")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db;Pasword=hunter2", "Health:Postgres:main:ConnectionString is not a valid connection string")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db;Port=eighty;Password=hunter2", "Health:Postgres:main:ConnectionString is not a valid connection string")]
+    [InlineData("Health:Postgres:main:ConnectionString=Username=app;Password=hunter2", "Health:Postgres:main:ConnectionString names no Host")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:00", "Health:Postgres:main:Timeout must be greater than zero")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:06", "Health:Postgres:main:Timeout must be greater than zero and no longer than Health:Interval")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Query= ", "Health:Postgres:main:Query must not be empty")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Port=5432", "Health:Postgres:main:Port is not a known setting")]
+    [InlineData("Health:Http:api:Critical=true", "Health:Http:api:Url must be an absolute http or https URL")]
+    [InlineData("Health:Http:api:Url=/relative/hunter2", "Health:Http:api:Url must be an absolute http or https URL.")]
+    [InlineData("Health:Http:api:Url=ftp://files.example.com/hunter2", "Health:Http:api:Url must be an absolute http or https URL.")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Method=FETCH", "Health:Http:api:Method must be one of GET, HEAD, POST")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:ExpectedStatus=2xx", "Health:Http:api:ExpectedStatus must be status codes")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:ExpectedStatus=600", "Health:Http:api:ExpectedStatus must be status codes")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:ExpectedStatus=300-200", "Health:Http:api:ExpectedStatus must be status codes")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:Bad Header=hunter2", "Health:Http:api:Headers:Bad Header must be a valid header name")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Timeout=-00:00:01", "Health:Http:api:Timeout must be greater than zero")]
+    [InlineData("Health:Command:disk:Path=check_disk", "Health:Command:disk:Path must be the absolute path of an executable")]
+    [InlineData("Health:Command:disk:Path=/no/such/check_disk", "Health:Command:disk:Path does not exist")]
+    [InlineData("Health:Command:disk:Path=/etc/passwd", "Health:Command:disk:Path is not executable")]
+    [InlineData("Health:Command:disk:Path=/bin/true|Health:Command:disk:Timeout=00:00:30", "Health:Command:disk:Timeout must be greater than zero and no longer than Health:Interval")]
+    public void A_bad_dependency_setting_is_reported_with_its_key_and_no_secret(string settings, string expected)
+    {
+        var pairs = settings.Split('|').Select(pair => pair.Split('=', 2)).Select(kv => (kv[0], kv[1])).ToArray();
+
+        var error = ErrorFor(pairs);
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Well_formed_dependency_settings_are_accepted()
+    {
+        Assert.Null(ErrorFor(
+            ("Health:Postgres:main:ConnectionString", "Host=db.internal;Username=app;Password=secret;Database=orders"),
+            ("Health:Postgres:main:Timeout", "00:00:01"),
+            ("Health:Http:payments:Url", "https://payments.example.com/health"),
+            ("Health:Http:payments:Method", "head"),
+            ("Health:Http:payments:ExpectedStatus", "200, 204, 301-302"),
+            ("Health:Http:payments:Headers:Authorization", "Bearer abc"),
+            ("Health:Command:disk:Path", "/bin/true"),
+            ("Health:Command:disk:Arguments:0", "-w")));
+    }
+
     [Fact]
     public void The_defaults_and_the_shipped_appsettings_json_are_valid()
     {

@@ -1,4 +1,4 @@
-using HealthService.Probes;
+using HealthService.Probes.Resources;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests;

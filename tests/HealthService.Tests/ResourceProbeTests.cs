@@ -1,4 +1,4 @@
-using HealthService.Probes;
+using HealthService.Probes.Resources;
 using HealthService.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,7 @@
-using HealthService.Probes;
+using HealthService.Probes.Command;
+using HealthService.Probes.Http;
+using HealthService.Probes.Postgres;
+using HealthService.Probes.Resources;
 
 namespace HealthService.Configuration;
 
@@ -28,6 +31,18 @@ public sealed class HealthOptions
 
     public DiskProbeOptions Disk { get; set; } = new();
 
+    /// <summary>PostgreSQL databases by name: <c>Health:Postgres:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, PostgresProbeOptions> Postgres { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>External HTTP APIs by name: <c>Health:Http:&lt;name&gt;:Url</c>, ...</summary>
+    public Dictionary<string, HttpProbeOptions> Http { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
+    public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
     public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;
+
+    /// <summary>A probe's deadline: its own timeout, else <see cref="Timeout"/>.</summary>
+    public TimeSpan DeadlineOf(TimeSpan? probeTimeout) => probeTimeout ?? Timeout;
 }

@@ -1,4 +1,4 @@
-using HealthService.Probes;
+using HealthService.Probes.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HealthService.Configuration;
@@ -32,6 +32,7 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
             ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
+            DependencyProbeValidation.Validate(errors, options);
         }
 
         if (options.Disk.Enabled)

@@ -1,5 +1,6 @@
 using HealthService.Configuration;
 using HealthService.Probes;
+using HealthService.Probes.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,6 @@ public static class HealthPipelineExtensions
 
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
-        return services.AddHealthChecks().AddResourceProbes(health);
+        return services.AddHealthChecks().AddResourceProbes(health).AddDependencyProbes(health);
     }
 }

@@ -1,22 +1,43 @@
+using HealthService.Probes;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Pipeline;
 
 /// <summary>
-/// Turns a probe result into a description that is safe to log and to show: exception messages may carry
-/// connection strings or tokens, so only the exception's type is named.
+/// Turns a probe result into a description that is safe to log and to show. When a check puts an exception's
+/// message into its description (as many library checks do), the description is replaced by the failure's
+/// category: exception messages may carry connection strings, tokens or server text.
 /// </summary>
 internal static class ProbeDescription
 {
+    private const int MaxLength = 300;
+
     public static string Of(HealthCheckResult result)
     {
-        if (!string.IsNullOrWhiteSpace(result.Description))
+        var description = result.Description;
+        if (result.Exception is { } ex && (string.IsNullOrWhiteSpace(description) || Echoes(description, ex)))
         {
-            return result.Description;
+            description = ProbeFailure.Describe(ex);
         }
 
-        return result.Exception is { } ex
-            ? $"failed with {ex.GetType().Name}"
-            : result.Status.ToString();
+        if (string.IsNullOrWhiteSpace(description))
+        {
+            return result.Status.ToString();
+        }
+
+        return description.Length <= MaxLength ? description : description[..MaxLength] + "...";
+    }
+
+    private static bool Echoes(string description, Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex.Message.Length > 0 && description.Contains(ex.Message, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

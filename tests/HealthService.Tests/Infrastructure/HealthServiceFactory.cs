@@ -95,6 +95,32 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Waits for the log event that says <paramref name="probe"/> changed to <paramref name="status"/>.</summary>
+    public async Task<Serilog.Events.LogEvent> WaitForProbeAsync(string probe, string status, TimeSpan? deadline = null)
+    {
+        _ = Server; // starts the host if no request has yet
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var change = Logs.WithEventName("ProbeStatusChanged").LastOrDefault(e => CollectingSink.Scalar(e, "Probe") == probe);
+            if (change is not null && CollectingSink.Scalar(change, "Status") == status)
+            {
+                return change;
+            }
+
+            if (limit.Elapsed > (deadline ?? TimeSpan.FromSeconds(10)))
+            {
+                Assert.Fail($"Probe {probe} never changed to {status}; last change: {change?.RenderMessage() ?? "none"}. Log:\n{string.Join('\n', Logs.Events.Select(e => e.RenderMessage()))}");
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>Every rendered message and property value logged so far, for checks that a secret appears nowhere.</summary>
+    public string AllLogText() => string.Join('\n', Logs.Events.Select(e =>
+        e.RenderMessage() + " " + string.Join(' ', e.Properties.Select(p => p.Value.ToString())) + " " + e.Exception));
+
     public Task<HttpResponseMessage> WaitForStatusAsync(int status, string body, TimeSpan? deadline = null) =>
         WaitForAsync((r, b) => (int)r.StatusCode == status && b == body, deadline ?? TimeSpan.FromSeconds(10));
 }

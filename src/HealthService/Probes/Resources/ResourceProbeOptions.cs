@@ -1,4 +1,4 @@
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>
 /// Settings shared by the resource probes (memory, CPU, disk). Values are percentages of the resource in use.

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>
 /// Working set against the container's memory limit (cgroup v2 or v1) or, outside a container, physical memory.

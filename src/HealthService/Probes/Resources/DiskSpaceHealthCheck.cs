@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>Space used on the file system of each configured path; the fullest one decides the status.</summary>
 public sealed class DiskSpaceHealthCheck(DiskProbeOptions options) : IHealthCheck

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>
 /// Reads the limits a container runtime puts on this process from the cgroup file system, v2 (unified) or v1.

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>
 /// Maps a usage percentage to a status with hysteresis: the status gets worse as soon as a threshold is reached,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 internal static class ResourceResult
 {

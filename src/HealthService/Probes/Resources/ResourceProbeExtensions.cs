@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>Registers the memory, CPU and disk probes.</summary>
 public static class ResourceProbeExtensions

@@ -1,4 +1,4 @@
-namespace HealthService.Probes;
+namespace HealthService.Probes.Resources;
 
 /// <summary>Memory in use by this process against the memory it may use.</summary>
 /// <param name="Source">Where the limit came from: <c>cgroup</c> or <c>physical</c>.</param>

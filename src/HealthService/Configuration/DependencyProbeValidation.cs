@@ -1,0 +1,124 @@
+using System.Text.RegularExpressions;
+using HealthService.Probes.Command;
+using HealthService.Probes.Http;
+using HealthService.Probes.Postgres;
+using Npgsql;
+
+namespace HealthService.Configuration;
+
+/// <summary>
+/// Start-up checks of <c>Health:Postgres</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
+/// and never repeat a connection string, URL or header value: those can hold secrets.
+/// </summary>
+internal static partial class DependencyProbeValidation
+{
+    public static void Validate(List<string> errors, HealthOptions options)
+    {
+        foreach (var (name, postgres) in options.Postgres)
+        {
+            Postgres(errors, $"Health:Postgres:{name}", postgres, options.Interval);
+        }
+
+        foreach (var (name, http) in options.Http)
+        {
+            Http(errors, $"Health:Http:{name}", http, options.Interval);
+        }
+
+        foreach (var (name, command) in options.Command)
+        {
+            Command(errors, $"Health:Command:{name}", command, options.Interval);
+        }
+    }
+
+    private static void Postgres(List<string> errors, string key, PostgresProbeOptions postgres, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, postgres.Timeout, interval);
+        if (string.IsNullOrWhiteSpace(postgres.Query))
+        {
+            errors.Add($"{key}:Query must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(postgres.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this database.");
+            return;
+        }
+
+        try
+        {
+            var settings = new NpgsqlConnectionStringBuilder(postgres.ConnectionString);
+            if (string.IsNullOrWhiteSpace(settings.Host))
+            {
+                errors.Add($"{key}:ConnectionString names no Host.");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Npgsql names the keyword that failed; its message never holds the value.
+            errors.Add($"{key}:ConnectionString is not a valid connection string ({ex.GetType().Name}: {FirstSentence(ex.Message)}).");
+        }
+    }
+
+    private static void Http(List<string> errors, string key, HttpProbeOptions http, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, http.Timeout, interval);
+        if (!Uri.TryCreate(http.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{key}:Url must be an absolute http or https URL.");
+        }
+
+        if (!HttpProbeOptions.Methods.Contains(http.Method, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{key}:Method must be one of {string.Join(", ", HttpProbeOptions.Methods)} (was '{http.Method}').");
+        }
+
+        if (!ExpectedStatusCodes.TryParse(http.ExpectedStatus, out _))
+        {
+            errors.Add($"{key}:ExpectedStatus must be status codes (100-599) or ranges such as 200-299 or 200,204,301-302 (was '{http.ExpectedStatus}').");
+        }
+
+        foreach (var (header, value) in http.Headers)
+        {
+            if (!HeaderName().IsMatch(header) || value.AsSpan().ContainsAny('\r', '\n'))
+            {
+                errors.Add($"{key}:Headers:{header} must be a valid header name with a single-line value.");
+            }
+        }
+    }
+
+    private static void Command(List<string> errors, string key, CommandProbeOptions command, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, command.Timeout, interval);
+        var path = command.Path;
+        if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
+        {
+            errors.Add($"{key}:Path must be the absolute path of an executable (was '{path}').");
+        }
+        else if (!File.Exists(path))
+        {
+            errors.Add($"{key}:Path does not exist (was '{path}').");
+        }
+        else if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+        {
+            errors.Add($"{key}:Path is not executable (was '{path}').");
+        }
+    }
+
+    private static void ValidateTimeout(List<string> errors, string key, TimeSpan? timeout, TimeSpan interval)
+    {
+        if (timeout is { } value)
+        {
+            HealthOptionsValidator.ValidateTimeout(errors, $"{key}:Timeout", value, interval);
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    // RFC 9110 token characters.
+    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
+    private static partial Regex HeaderName();
+}

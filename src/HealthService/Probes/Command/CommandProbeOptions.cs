@@ -1,0 +1,18 @@
+namespace HealthService.Probes.Command;
+
+/// <summary>
+/// <c>Health:Command:&lt;name&gt;</c>: an executable run every round, judged by its exit code as Nagios plugins are
+/// (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+/// </summary>
+public sealed class CommandProbeOptions
+{
+    /// <summary>Absolute path of an executable file. No shell is involved.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Arguments, one per element (<c>Arguments:0</c>, <c>Arguments:1</c>, ...), passed as they are.</summary>
+    public string[] Arguments { get; set; } = [];
+
+    public TimeSpan? Timeout { get; set; }
+
+    public bool Critical { get; set; }
+}
