@@ -95,6 +95,31 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>What a poller of <c>/health</c> saw: the last status, how long it polled, its slowest answer.</summary>
+    public sealed record PollResult(System.Net.HttpStatusCode Status, TimeSpan Elapsed, TimeSpan Slowest);
+
+    /// <summary>
+    /// Polls <c>/health</c> every 10 ms, timing each answer, until <paramref name="done"/> holds for the last
+    /// status or <paramref name="limit"/> passes.
+    /// </summary>
+    public async Task<PollResult> PollHealthUntilAsync(Func<System.Net.HttpStatusCode, bool> done, TimeSpan limit)
+    {
+        var client = CreateClient();
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        var slowest = TimeSpan.Zero;
+        System.Net.HttpStatusCode status;
+        do
+        {
+            var request = System.Diagnostics.Stopwatch.StartNew();
+            status = (await client.GetAsync("/health", TestContext.Current.CancellationToken)).StatusCode;
+            slowest = request.Elapsed > slowest ? request.Elapsed : slowest;
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+        while (!done(status) && elapsed.Elapsed < limit);
+
+        return new PollResult(status, elapsed.Elapsed, slowest);
+    }
+
     /// <summary>Waits for the log event that says <paramref name="probe"/> changed to <paramref name="status"/>.</summary>
     public async Task<Serilog.Events.LogEvent> WaitForProbeAsync(string probe, string status, TimeSpan? deadline = null)
     {
