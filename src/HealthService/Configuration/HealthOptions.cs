@@ -1,3 +1,4 @@
+using HealthService.Alerts;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
@@ -39,6 +40,9 @@ public sealed class HealthOptions
 
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Webhooks told about status changes.</summary>
+    public AlertOptions Alerts { get; set; } = new();
 
     /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
     public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;

@@ -33,6 +33,7 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
             ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
             DependencyProbeValidation.Validate(errors, options);
+            Alerts.AlertOptionsValidation.Validate(errors, options.Alerts);
         }
 
         if (options.Disk.Enabled)

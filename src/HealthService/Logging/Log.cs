@@ -26,4 +26,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, EventName = "EvaluationRoundFailed", Level = LogLevel.Error,
         Message = "An evaluation round failed; the next round runs as scheduled")]
     public static partial void EvaluationRoundFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1004, EventName = "SnapshotListenerFailed", Level = LogLevel.Error,
+        Message = "{Listener} failed to handle a snapshot")]
+    public static partial void SnapshotListenerFailed(this ILogger logger, string listener, Exception exception);
 }

@@ -13,6 +13,7 @@ internal sealed class HealthEvaluationService(
     IOptions<HealthCheckServiceOptions> checks,
     IOptions<HealthOptions> options,
     HealthSnapshotStore store,
+    IEnumerable<IHealthSnapshotListener> listeners,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<HealthEvaluationService> logger) : BackgroundService
@@ -76,8 +77,20 @@ internal sealed class HealthEvaluationService(
         var staleAfter = completed + (long)(maxAge.TotalSeconds * time.TimestampFrequency);
         var snapshot = new HealthSnapshot(report, isReady, time.GetUtcNow(), staleAfter);
 
-        LogChanges(store.Current, snapshot);
+        var previous = store.Current;
+        LogChanges(previous, snapshot);
         store.Publish(snapshot);
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                listener.OnPublished(previous, snapshot);
+            }
+            catch (Exception ex)
+            {
+                logger.SnapshotListenerFailed(listener.GetType().Name, ex);
+            }
+        }
     }
 
     private void LogChanges(HealthSnapshot? previous, HealthSnapshot current)

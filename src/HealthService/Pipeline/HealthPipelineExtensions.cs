@@ -1,3 +1,4 @@
+using HealthService.Alerts;
 using HealthService.Configuration;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
@@ -24,6 +25,7 @@ public static class HealthPipelineExtensions
 
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
+        services.AddAlerts(health.Alerts);
         return services.AddHealthChecks().AddResourceProbes(health).AddDependencyProbes(health);
     }
 }
