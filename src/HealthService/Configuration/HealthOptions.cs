@@ -26,6 +26,15 @@ public sealed class HealthOptions
     /// <summary>Age past which the latest snapshot no longer counts as healthy. Unset: three intervals.</summary>
     public TimeSpan? MaxAge { get; set; }
 
+    /// <summary>
+    /// After SIGTERM, how long <c>/health</c> answers <c>503 Draining</c> while everything else is still served,
+    /// before the host stops.
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the host then waits for in-flight requests and background work before it exits anyway.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public MemoryProbeOptions Memory { get; set; } = new();
 
     public CpuProbeOptions Cpu { get; set; } = new();

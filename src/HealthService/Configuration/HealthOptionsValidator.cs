@@ -11,6 +11,9 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
 {
     private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
 
+    // ECS allows at most 120 s between SIGTERM and SIGKILL on Fargate; five minutes covers EC2 hooks too.
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromMinutes(5);
+
     public ValidateOptionsResult Validate(string? name, HealthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +37,16 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
             ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
             DependencyProbeValidation.Validate(errors, options);
             Alerts.AlertOptionsValidation.Validate(errors, options.Alerts);
+        }
+
+        if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > MaxDrain)
+        {
+            errors.Add($"{section}:DrainDelay must be between 0 and {MaxDrain} (was {options.DrainDelay}).");
+        }
+
+        if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > MaxDrain)
+        {
+            errors.Add($"{section}:ShutdownTimeout must be greater than zero and at most {MaxDrain} (was {options.ShutdownTimeout}).");
         }
 
         if (options.Disk.Enabled)

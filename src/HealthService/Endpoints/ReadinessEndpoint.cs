@@ -1,3 +1,4 @@
+using HealthService.Lifecycle;
 using HealthService.Pipeline;
 
 namespace HealthService.Endpoints;
@@ -6,10 +7,15 @@ namespace HealthService.Endpoints;
 /// <c>/health</c>: the load balancer's readiness check. It reads the latest snapshot and awaits nothing, so it
 /// answers in microseconds whatever the dependencies are doing.
 /// </summary>
-internal sealed class ReadinessEndpoint(HealthSnapshotStore store, TimeProvider time)
+internal sealed class ReadinessEndpoint(HealthSnapshotStore store, DrainState drain, TimeProvider time)
 {
     public Task HandleAsync(HttpContext context)
     {
+        if (drain.IsDraining)
+        {
+            return PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Draining);
+        }
+
         var snapshot = store.Current;
         if (snapshot is null)
         {

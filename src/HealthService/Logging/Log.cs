@@ -30,4 +30,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1004, EventName = "SnapshotListenerFailed", Level = LogLevel.Error,
         Message = "{Listener} failed to handle a snapshot")]
     public static partial void SnapshotListenerFailed(this ILogger logger, string listener, Exception exception);
+
+    [LoggerMessage(EventId = 1200, EventName = "DrainStarted", Level = LogLevel.Information,
+        Message = "Received {Signal}: /health answers 503 Draining; other requests are served for {DrainDelay}, then the service stops")]
+    public static partial void DrainStarted(this ILogger logger, System.Runtime.InteropServices.PosixSignal signal, TimeSpan drainDelay);
+
+    [LoggerMessage(EventId = 1201, EventName = "StoppingNow", Level = LogLevel.Information,
+        Message = "Received {Signal}: stopping now")]
+    public static partial void StoppingNow(this ILogger logger, System.Runtime.InteropServices.PosixSignal signal);
 }

@@ -1,5 +1,6 @@
 using HealthService.Alerts;
 using HealthService.Configuration;
+using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,7 @@ public static class HealthPipelineExtensions
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
         services.AddAlerts(health.Alerts);
+        services.AddGracefulDrain(health);
         return services.AddHealthChecks().AddResourceProbes(health).AddDependencyProbes(health);
     }
 }

@@ -82,6 +82,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
     }
 
+    /// <summary>Sends a signal (TERM, INT, QUIT, ...) as an orchestrator would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
