@@ -31,6 +31,9 @@ public sealed class ConfigurationTests
     [InlineData("Health:Disk:Paths:0", "relative/path", "Health:Disk:Paths:0 must be an absolute path to an existing directory")]
     [InlineData("Health:Disk:Paths:0", "/no/such/directory", "Health:Disk:Paths:0 must be an absolute path to an existing directory")]
     [InlineData("Health:Intreval", "00:00:05", "Health:Intreval is not a known setting")]
+    [InlineData("Health:Details:ApiKey", "k3y-for-the-detailed-view-0123456789", "Health:Details:ApiKey is set but Health:Details:Enabled is false")]
+    [InlineData("Health:DrainDelay", "-00:00:01", "Health:DrainDelay must be between 0 and 00:05:00")]
+    [InlineData("Health:ShutdownTimeout", "00:00:00", "Health:ShutdownTimeout must be greater than zero")]
     [InlineData("Health:Memory:Threshold", "90", "Health:Memory:Threshold is not a known setting")]
     public void A_bad_value_is_reported_with_its_key(string key, string value, string expected)
     {
@@ -50,6 +53,7 @@ public sealed class ConfigurationTests
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:06", "Health:Postgres:main:Timeout must be greater than zero and no longer than Health:Interval")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Query= ", "Health:Postgres:main:Query must not be empty")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Port=5432", "Health:Postgres:main:Port is not a known setting")]
+    [InlineData("Health:Details:Enabled=true|Health:Details:ApiKey=hunter2", "Health:Details:ApiKey must be at least 16 characters")]
     [InlineData("Health:Http:api:Critical=true", "Health:Http:api:Url must be an absolute http or https URL")]
     [InlineData("Health:Http:api:Url=/relative/hunter2", "Health:Http:api:Url must be an absolute http or https URL.")]
     [InlineData("Health:Http:api:Url=ftp://files.example.com/hunter2", "Health:Http:api:Url must be an absolute http or https URL.")]

@@ -1,4 +1,5 @@
 using HealthService.Alerts;
+using HealthService.Endpoints;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
@@ -49,6 +50,9 @@ public sealed class HealthOptions
 
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Who may read <c>/health/details</c>.</summary>
+    public DetailsOptions Details { get; set; } = new();
 
     /// <summary>Webhooks told about status changes.</summary>
     public AlertOptions Alerts { get; set; } = new();

@@ -9,6 +9,7 @@ namespace HealthService.Configuration;
 /// </summary>
 public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
 {
+    private const int MinApiKeyLength = 16;
     private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
 
     // ECS allows at most 120 s between SIGTERM and SIGKILL on Fargate; five minutes covers EC2 hooks too.
@@ -47,6 +48,18 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
         if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > MaxDrain)
         {
             errors.Add($"{section}:ShutdownTimeout must be greater than zero and at most {MaxDrain} (was {options.ShutdownTimeout}).");
+        }
+
+        if (options.Details.ApiKey is { } apiKey)
+        {
+            if (!options.Details.Enabled)
+            {
+                errors.Add($"{section}:Details:ApiKey is set but {section}:Details:Enabled is false: set Enabled to true to serve the detailed view.");
+            }
+            else if (apiKey.Length < MinApiKeyLength || apiKey.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{section}:Details:ApiKey must be at least {MinApiKeyLength} characters without spaces.");
+            }
         }
 
         if (options.Disk.Enabled)

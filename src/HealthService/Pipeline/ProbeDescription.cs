@@ -32,7 +32,8 @@ internal static class ProbeDescription
     {
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
-            if (ex.Message.Length > 0 && description.Contains(ex.Message, StringComparison.Ordinal))
+            // A message that is itself the safe category (UnexpectedStatusException's "unexpected status 503") is fine.
+            if (ex.Message.Length > 0 && ex.Message != ProbeFailure.Describe(ex) && description.Contains(ex.Message, StringComparison.Ordinal))
             {
                 return true;
             }

@@ -43,7 +43,7 @@ public sealed class HttpProbeTests
 
         var change = await factory.WaitForProbeAsync("http:api", probeStatus);
 
-        Assert.EndsWith(reason, CollectingSink.Scalar(change, "Reason"), StringComparison.Ordinal);
+        Assert.Equal($"GET http://127.0.0.1:{stub.Port}{(probeStatus == "Healthy" ? " " : ": ")}{reason}", CollectingSink.Scalar(change, "Reason"));
         Assert.Equal(probeStatus == "Healthy" ? 200 : 503, (int)(await factory.CreateClient().GetAsync("/health", Ct)).StatusCode);
     }
 

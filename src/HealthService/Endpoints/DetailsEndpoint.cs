@@ -1,0 +1,84 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using HealthService.Configuration;
+using HealthService.Lifecycle;
+using HealthService.Pipeline;
+using Microsoft.Extensions.Options;
+
+namespace HealthService.Endpoints;
+
+/// <summary>
+/// <c>/health/details</c>: every probe's status, duration, tags and sanitised reason, from the latest snapshot
+/// (it never triggers an evaluation). Off by default; when off, or for a caller it does not admit, it answers
+/// exactly as an unknown path does (<c>404</c>, any method), so scanners learn nothing.
+/// </summary>
+internal sealed class DetailsEndpoint(HealthSnapshotStore store, DrainState drain, IOptions<HealthOptions> options, TimeProvider time)
+{
+    // The body is served as application/json, never embedded in HTML: '+' in a version need not be escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Read on first use, not when the endpoint is mapped: options are validated when the host starts.
+    private readonly Lazy<(bool Enabled, byte[]? KeyHash)> _access = new(() =>
+        (options.Value.Details.Enabled, options.Value.Details.ApiKey is { Length: > 0 } key ? Hash(key) : null));
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!Admits(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, HEAD";
+            return;
+        }
+
+        var snapshot = store.Current;
+        var readiness = drain.IsDraining ? "Draining"
+            : snapshot is null ? "Starting"
+            : time.GetTimestamp() > snapshot.StaleAfterTimestamp || !snapshot.IsReady ? "Unhealthy"
+            : "OK";
+        var response = context.Response;
+        response.StatusCode = readiness == "OK" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        var json = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
+        await using (json.ConfigureAwait(false))
+        {
+            DetailsResponseWriter.Write(json, snapshot, readiness, snapshot is null ? null : time.GetUtcNow() - snapshot.CompletedAt);
+            await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private bool Admits(HttpContext context)
+    {
+        var (enabled, keyHash) = _access.Value;
+        if (!enabled)
+        {
+            return false;
+        }
+
+        if (context.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address))
+        {
+            return true;
+        }
+
+        // Comparing fixed-length hashes in constant time reveals neither the key nor its length through timing.
+        return keyHash is not null
+            && context.Request.Headers.TryGetValue(DetailsOptions.ApiKeyHeader, out var sent)
+            && sent.Count == 1
+            && CryptographicOperations.FixedTimeEquals(Hash(sent[0] ?? ""), keyHash);
+    }
+
+    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using HealthService.Pipeline;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthService.Endpoints;
+
+/// <summary>
+/// Writes a snapshot in the JSON shape HealthChecks UI clients read (that of AspNetCore.HealthChecks.UI.Client's
+/// <c>UIResponseWriter</c>: <c>status</c>, <c>totalDuration</c>, <c>entries</c> with <c>data</c>,
+/// <c>description</c>, <c>duration</c>, <c>status</c>, <c>tags</c>), plus <c>readiness</c> (what <c>/health</c>
+/// answers), the service <c>version</c> and the snapshot's age. Descriptions are already sanitised by the
+/// pipeline and entries carry no exception.
+/// </summary>
+internal static class DetailsResponseWriter
+{
+    public static readonly string Version =
+        typeof(DetailsResponseWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, TimeSpan? age)
+    {
+        json.WriteStartObject();
+        json.WriteString("status", (snapshot?.Report.Status ?? HealthStatus.Unhealthy).ToString());
+        json.WriteString("totalDuration", Format(snapshot?.Report.TotalDuration ?? TimeSpan.Zero));
+        json.WriteStartObject("entries");
+        foreach (var (name, entry) in snapshot?.Report.Entries ?? new Dictionary<string, HealthReportEntry>())
+        {
+            json.WriteStartObject(name);
+            json.WriteStartObject("data");
+            foreach (var (key, value) in entry.Data)
+            {
+                json.WritePropertyName(key);
+                WriteValue(json, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteString("description", entry.Description);
+            json.WriteString("duration", Format(entry.Duration));
+            json.WriteString("status", entry.Status.ToString());
+            json.WriteStartArray("tags");
+            foreach (var tag in entry.Tags)
+            {
+                json.WriteStringValue(tag);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteString("readiness", readiness);
+        json.WriteString("version", Version);
+        if (snapshot is not null && age is { } snapshotAge)
+        {
+            json.WriteString("snapshotAge", Format(snapshotAge));
+            json.WriteString("snapshotCompletedAt", snapshot.CompletedAt);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static string Format(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);
+
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                break;
+            case int or long or short or byte or uint or ulong or ushort or sbyte:
+                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case double or float or decimal:
+                json.WriteNumberValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                break;
+            case TimeSpan span:
+                json.WriteStringValue(Format(span));
+                break;
+            default:
+                json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}
