@@ -3,6 +3,7 @@ using HealthService.Configuration;
 using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
+using HealthService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,7 @@ public static class HealthPipelineExtensions
         var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
+        services.AddHealthMetrics(configuration);
         return services.AddHealthChecks().AddResourceProbes(health).AddDependencyProbes(health);
     }
 }

@@ -1,0 +1,28 @@
+using HealthService.Endpoints;
+using HealthService.Pipeline;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace HealthService.Telemetry;
+
+public static class TelemetryExtensions
+{
+    /// <summary>
+    /// The <c>HealthService</c> meter, always; its export over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+    /// (the standard <c>OTEL_*</c> variables configure the exporter).
+    /// </summary>
+    public static IServiceCollection AddHealthMetrics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddMetrics();
+        services.AddSingleton<HealthMetrics>();
+        services.AddSingleton<IHealthSnapshotListener>(sp => sp.GetRequiredService<HealthMetrics>());
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version))
+                .WithMetrics(metrics => metrics.AddMeter(HealthMetrics.MeterName).AddOtlpExporter());
+        }
+
+        return services;
+    }
+}
