@@ -1,8 +1,15 @@
+using HealthService.Cli;
 using HealthService.Configuration;
 using HealthService.Endpoints;
 using HealthService.Hosting;
 using HealthService.Logging;
 using HealthService.Pipeline;
+
+// `HealthService probe ...`: the self-probe for container health checks and deploy gates; no host is built.
+if (args is [ProbeCommand.Name, ..])
+{
+    return await ProbeCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
 
 // Content root = the app's own folder, where the repository's appsettings.json is copied, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
