@@ -38,4 +38,29 @@ internal static partial class Log
     [LoggerMessage(EventId = 1201, EventName = "StoppingNow", Level = LogLevel.Information,
         Message = "Received {Signal}: stopping now")]
     public static partial void StoppingNow(this ILogger logger, System.Runtime.InteropServices.PosixSignal signal);
+
+    [LoggerMessage(EventId = 1100, EventName = "AlertsStarted", Level = LogLevel.Information,
+        Message = "Alerts go to {ReceiverCount} receivers ({Receivers}), at most one event per {CoolDown}, {MaxAttempts} attempts each")]
+    public static partial void AlertsStarted(this ILogger logger, int receiverCount, string receivers, TimeSpan coolDown, int maxAttempts);
+
+    /// <summary>An alert could not be delivered: the receiver stayed down for every attempt, or refused the event.</summary>
+    [LoggerMessage(EventId = 1101, EventName = "AlertDeliveryFailed", Level = LogLevel.Warning,
+        Message = "Alert {PreviousStatus} -> {Status} to {Receiver} given up after {Attempts} attempts: {Failure}")]
+    public static partial void AlertDeliveryFailed(this ILogger logger, string receiver, string previousStatus, string status, int attempts, string failure);
+
+    [LoggerMessage(EventId = 1102, EventName = "AlertQueueFull", Level = LogLevel.Warning,
+        Message = "Alert queue of {Receiver} is full ({Capacity} events); the oldest are dropped until it drains")]
+    public static partial void AlertQueueFull(this ILogger logger, string receiver, int capacity);
+
+    [LoggerMessage(EventId = 1103, EventName = "AlertDeliveryRecovered", Level = LogLevel.Information,
+        Message = "Alerts to {Receiver} are delivered again, after {GivenUp} given up")]
+    public static partial void AlertDeliveryRecovered(this ILogger logger, string receiver, int givenUp);
+
+    [LoggerMessage(EventId = 1104, EventName = "AlertDelivered", Level = LogLevel.Information,
+        Message = "Alert {PreviousStatus} -> {Status} delivered to {Receiver} (attempt {Attempt})")]
+    public static partial void AlertDelivered(this ILogger logger, string receiver, string previousStatus, string status, int attempt);
+
+    [LoggerMessage(EventId = 1105, EventName = "AlertAttemptFailed", Level = LogLevel.Debug,
+        Message = "Alert attempt {Attempt} of {MaxAttempts} to {Receiver} failed ({Failure}); retrying in {Delay}")]
+    public static partial void AlertAttemptFailed(this ILogger logger, string receiver, int attempt, int maxAttempts, string failure, TimeSpan delay);
 }

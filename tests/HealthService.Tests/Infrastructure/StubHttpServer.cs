@@ -63,7 +63,7 @@ public sealed class StubHttpServer : IAsyncDisposable
         set => Volatile.Write(ref _behavior, value ?? throw new ArgumentNullException(nameof(value)));
     }
 
-    /// <summary>The number of requests whose head was fully read, whatever the answer was.</summary>
+    /// <summary>The number of requests whose head (and body, if any) was fully read, whatever the answer was.</summary>
     public int Hits => Volatile.Read(ref _hits);
 
     /// <summary>A snapshot of the requests so far, oldest first.</summary>
@@ -171,13 +171,17 @@ public sealed class StubHttpServer : IAsyncDisposable
                 // The behaviour is fixed before the hit is counted, so a test that sees the hit and then swaps the
                 // behaviour cannot change the answer to this request.
                 var behavior = Behavior;
-                _requests.Enqueue(head.Request);
-                Interlocked.Increment(ref _hits);
+                var receivedAt = DateTimeOffset.UtcNow;
 
-                if (!await connection.SkipBodyAsync(head, stopping))
+                // The request is recorded once its body (if any) has been read, so a test that sees the hit sees the body.
+                var body = await connection.ReadBodyAsync(head, stopping);
+                if (body is null)
                 {
                     return;
                 }
+
+                _requests.Enqueue(head.Request with { Body = Encoding.UTF8.GetString(body), ReceivedAt = receivedAt });
+                Interlocked.Increment(ref _hits);
 
                 var keepAlive = await AnswerAsync(connection, head, behavior, stopping);
                 if (!keepAlive)
@@ -296,12 +300,15 @@ public sealed class StubHttpServer : IAsyncDisposable
             return head;
         }
 
-        /// <summary>Reads and discards the request body, so that the next request starts in the right place.</summary>
-        public async Task<bool> SkipBodyAsync(RequestHead head, CancellationToken stopping)
+        /// <summary>
+        /// Reads the request body (at most <see cref="MaxBodyBytes"/>, as the head was refused otherwise), so that the
+        /// next request starts in the right place; null if the client closed the connection first.
+        /// </summary>
+        public async Task<byte[]?> ReadBodyAsync(RequestHead head, CancellationToken stopping)
         {
             if (head.ContentLength == 0)
             {
-                return true;
+                return [];
             }
 
             if (head.ExpectsContinue && _filled == 0)
@@ -309,23 +316,22 @@ public sealed class StubHttpServer : IAsyncDisposable
                 await _stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), stopping);
             }
 
-            var remaining = head.ContentLength;
-            var buffered = (int)Math.Min(remaining, _filled);
+            var body = new byte[head.ContentLength];
+            var buffered = (int)Math.Min(body.Length, _filled);
+            _buffer.AsSpan(0, buffered).CopyTo(body);
             Consume(buffered);
-            remaining -= buffered;
-            while (remaining > 0)
+            for (var filled = buffered; filled < body.Length;)
             {
-                // Anything buffered has been consumed, so the whole buffer is free to read into.
-                var read = await _stream.ReadAsync(_buffer.AsMemory(0, (int)Math.Min(remaining, _buffer.Length)), stopping);
+                var read = await _stream.ReadAsync(body.AsMemory(filled), stopping);
                 if (read == 0)
                 {
-                    return false;
+                    return null;
                 }
 
-                remaining -= read;
+                filled += read;
             }
 
-            return true;
+            return body;
         }
 
         /// <summary>Writes a complete answer; returns whether the connection stays open.</summary>
@@ -471,7 +477,14 @@ public sealed class StubHttpServer : IAsyncDisposable
 }
 
 /// <summary>One request as the stub received it. <see cref="Path"/> is the request target, query included.</summary>
-public sealed record StubRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers);
+public sealed record StubRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The request body decoded as UTF-8; empty when there was none.</summary>
+    public string Body { get; init; } = "";
+
+    /// <summary>When the request head had been read (UTC).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+}
 
 /// <summary>How a <see cref="StubHttpServer"/> answers a request.</summary>
 public abstract record StubBehavior

@@ -1,0 +1,42 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HealthService.Alerts;
+
+/// <summary>
+/// What a receiver gets, as JSON: who is talking, the overall status before and after, one line of text for chat
+/// webhooks, and the critical probes whose status changed with their (already sanitised) reasons.
+/// </summary>
+/// <param name="Time">When the reported state was first seen (UTC); a catch-up event sent after a cool-down keeps it.</param>
+/// <param name="PreviousStatus">The status in the last event sent, or <c>Starting</c> for the first.</param>
+/// <param name="Status"><c>Ready</c> (<c>/health</c> answers 200) or <c>NotReady</c>.</param>
+internal sealed record AlertEvent(
+    string Service,
+    string Instance,
+    DateTime Time,
+    string PreviousStatus,
+    string Status,
+    string Text,
+    IReadOnlyList<AlertProbeChange> Probes)
+{
+    public const string Starting = "Starting";
+    public const string Ready = "Ready";
+    public const string NotReady = "NotReady";
+
+    private static readonly AlertJsonContext Json = new(new JsonSerializerOptions(AlertJsonContext.Default.Options)
+    {
+        // The body is never embedded in HTML; keep "->" and non-ASCII probe reasons readable in chat clients and logs.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json.AlertEvent);
+}
+
+/// <summary>One critical probe whose status changed since the last event sent.</summary>
+/// <param name="PreviousStatus"><c>Healthy</c>, <c>Degraded</c>, <c>Unhealthy</c>, or <c>Starting</c> in the first event.</param>
+internal sealed record AlertProbeChange(string Name, string PreviousStatus, string Status, string Reason);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(AlertEvent))]
+internal sealed partial class AlertJsonContext : JsonSerializerContext;

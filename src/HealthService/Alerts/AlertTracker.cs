@@ -1,0 +1,115 @@
+using HealthService.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HealthService.Alerts;
+
+/// <summary>
+/// Decides when to alert. It compares each snapshot's <see cref="AlertState"/> with the last state sent; a difference
+/// is sent at once unless a cool-down is running, in which case it waits for the end of the cool-down and the state
+/// of that moment is sent if it still differs. So a flapping probe costs at most one event per cool-down, and the
+/// last state (the recovery that ends an incident) always goes out, at most one cool-down late.
+/// </summary>
+/// <remarks>
+/// Called on the evaluation loop's thread and on a timer's: both only compare and enqueue, under one lock.
+/// </remarks>
+internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly TimeSpan _coolDown;
+    private readonly string _service;
+    private readonly string _instance;
+    private readonly TimeProvider _time;
+    private readonly Action<AlertEvent> _send;
+    private readonly ILogger _logger;
+    private AlertState? _lastSent;
+    private AlertState? _latest;
+    private ITimer? _coolDownTimer;
+    private bool _coolingDown;
+    private bool _disposed;
+
+    /// <param name="send">Queues an event for delivery; it must not block.</param>
+    public AlertTracker(AlertOptions options, TimeProvider time, Action<AlertEvent> send, ILogger<AlertTracker>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _coolDown = options.CoolDown;
+        _service = options.Service;
+        _instance = options.Instance;
+        _time = time;
+        _send = send;
+        _logger = logger ?? NullLogger<AlertTracker>.Instance;
+    }
+
+    public void OnPublished(HealthSnapshot? previous, HealthSnapshot current)
+    {
+        var state = AlertState.From(current);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            // A state that lasts keeps the time it was first seen; its reasons are the latest.
+            if (state.SameAs(_latest))
+            {
+                state = state with { ObservedAt = _latest!.ObservedAt };
+            }
+
+            _latest = state;
+            if (_lastSent is null && state.IsReady)
+            {
+                _lastSent = state; // the baseline: starting ready is no news
+                return;
+            }
+
+            if (!_coolingDown && !state.SameAs(_lastSent))
+            {
+                SendLatest();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _coolDownTimer?.Dispose();
+        }
+    }
+
+    private void OnCoolDownEnded()
+    {
+        try
+        {
+            lock (_gate)
+            {
+                _coolingDown = false;
+                if (!_disposed && _latest is not null && !_latest.SameAs(_lastSent))
+                {
+                    SendLatest();
+                }
+            }
+        }
+#pragma warning disable CA1031 // An exception escaping a timer callback would end the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.SnapshotListenerFailed(nameof(AlertTracker), ex);
+        }
+    }
+
+    /// <summary>Sends the latest state as a change from the last one sent and starts a cool-down. Under the lock.</summary>
+    private void SendLatest()
+    {
+        var latest = _latest!;
+        _send(latest.EventSince(_lastSent, _service, _instance));
+        _lastSent = latest;
+        if (_coolDown > TimeSpan.Zero)
+        {
+            _coolingDown = true;
+            _coolDownTimer ??= _time.CreateTimer(static tracker => ((AlertTracker)tracker!).OnCoolDownEnded(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _coolDownTimer.Change(_coolDown, Timeout.InfiniteTimeSpan);
+        }
+    }
+}
