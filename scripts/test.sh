@@ -43,12 +43,21 @@ dotnet test --solution HealthService.sln --configuration Release 2>&1 | tee "$lo
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain summary line: "N passed, N failed".
 total=$(grep -Eo 'total: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$total" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "test.sh: no test ran" >&2
   exit 1
 fi
+
+# The container image, built from the real Dockerfile and run with podman (it installs what it needs).
+echo "==> Container smoke test"
+total=$((total + 1))
+if ! ./deploy/container/container-smoke.sh; then
+  failed=$((failed + 1))
+  status=1
+fi
+
+# One plain summary line: "N passed, N failed".
 echo "$((total - failed)) passed, $failed failed"
 exit "$status"
