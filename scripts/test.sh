@@ -35,6 +35,19 @@ if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 
+# The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "==> Installing npm for the CloudFormation resource specification (Debian package npm)"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+echo "==> Installing the CloudFormation resource specification (deploy/aws/spec)"
+npm ci --prefix deploy/aws/spec --no-audit --no-fund --loglevel=error
+
 echo "==> Building and running the tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using HealthService.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace HealthService.Tests.Deployment;
+
+/// <summary>
+/// The timings of deploy/aws agree with the service's own: the settings a template passes, on top of the shipped
+/// appsettings.json and the defaults, as the service would bind them. deploy/aws/README.md explains each value.
+/// </summary>
+public sealed partial class CloudFormationTimingTests
+{
+    private const string Ec2 = "ec2-asg-alb.yaml";
+    private const string Ecs = "ecs-fargate-alb.yaml";
+
+    /// <summary>
+    /// Time from the container's start to the first answer on /health/live: 0.25 s measured for the Release build on
+    /// 2 cores; 10 s leaves room for 0.25 vCPU and a cold file cache.
+    /// </summary>
+    private static readonly TimeSpan ContainerStartUp = TimeSpan.FromSeconds(10);
+
+    /// <summary>An EC2 instance's boot, package install, image pull and container start.</summary>
+    private static readonly TimeSpan InstanceStartUp = TimeSpan.FromMinutes(3);
+
+    /// <summary>Starting the self-probe's own dotnet process: 0.1 s on 2 cores, a second or two on 0.25 vCPU.</summary>
+    private static readonly TimeSpan ProbeProcessStartUp = TimeSpan.FromSeconds(2);
+
+    /// <summary>A connection string for settings a template takes from Secrets Manager, so that they can be validated.</summary>
+    private const string SecretConnectionString = "Host=db.example.internal;Database=app;Username=app";
+
+    public static TheoryData<string> Templates => CloudFormationTemplateTests.Templates;
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void The_load_balancer_checks_readiness_on_health_and_wants_200(string fileName)
+    {
+        var template = CloudFormationTemplate.Load(fileName);
+        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var listener = template.Root["Resources"]!["Listener"]!["Properties"]!;
+        var port = Settings(template)["ASPNETCORE_HTTP_PORTS"];
+
+        Assert.Equal("/health", template.Text(targetGroup["HealthCheckPath"]));
+        Assert.Equal("200", template.Text(targetGroup["Matcher"]!["HttpCode"]));
+        Assert.Equal("HTTP", template.Text(targetGroup["HealthCheckProtocol"]));
+        Assert.Equal(port, template.Text(targetGroup["Port"]));
+        Assert.Equal("forward", template.Text(listener["DefaultActions"]![0]!["Type"]));
+        Assert.Equal("<TargetGroup>", template.Text(listener["DefaultActions"]![0]!["TargetGroupArn"]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void The_health_check_timeout_is_above_the_probe_deadline_and_below_the_interval(string fileName)
+    {
+        var template = CloudFormationTemplate.Load(fileName);
+        var options = Options(template);
+        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var interval = Seconds(template, targetGroup["HealthCheckIntervalSeconds"]);
+        var timeout = Seconds(template, targetGroup["HealthCheckTimeoutSeconds"]);
+
+        // /health answers from the snapshot at once; a timeout above the probe deadline would hold even if it waited.
+        Assert.True(timeout > options.Timeout, $"{fileName}: health check timeout {timeout} <= probe deadline {options.Timeout}");
+        Assert.True(timeout < interval, $"{fileName}: ELB requires the timeout ({timeout}) below the interval ({interval})");
+        Assert.InRange(interval.TotalSeconds, 5, 300);
+        Assert.InRange(timeout.TotalSeconds, 2, 120);
+        Assert.InRange(template.Number(targetGroup["HealthyThresholdCount"]), 2, 10);
+        Assert.InRange(template.Number(targetGroup["UnhealthyThresholdCount"]), 2, 10);
+    }
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void A_draining_instance_leaves_rotation_before_the_drain_delay_ends(string fileName)
+    {
+        // A SIGTERM that comes before any deregistration (a restart, a reboot): /health answers 503 Draining at once,
+        // and the load balancer must have seen enough failures before the listener closes.
+        var template = CloudFormationTemplate.Load(fileName);
+        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var outOfRotation = template.Number(targetGroup["UnhealthyThresholdCount"]) * Seconds(template, targetGroup["HealthCheckIntervalSeconds"]);
+        var options = Options(template);
+
+        Assert.True(outOfRotation <= options.DrainDelay, $"{fileName}: unhealthy threshold x interval = {outOfRotation} > Health:DrainDelay {options.DrainDelay}");
+        // A single failed round (one snapshot, Health:Interval long) is not enough to take an instance out.
+        Assert.True(outOfRotation > options.Interval, $"{fileName}: unhealthy threshold x interval = {outOfRotation} <= Health:Interval {options.Interval}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void The_deregistration_delay_is_at_least_the_drain_delay(string fileName)
+    {
+        var template = CloudFormationTemplate.Load(fileName);
+        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var delay = template.Attribute(targetGroup["TargetGroupAttributes"], "deregistration_delay.timeout_seconds");
+
+        Assert.NotNull(delay); // the 300 s default would hold every scale-in and deployment for five minutes
+        var deregistration = TimeSpan.FromSeconds(int.Parse(delay, CultureInfo.InvariantCulture));
+        Assert.True(deregistration >= Options(template).DrainDelay, $"{fileName}: deregistration delay {deregistration} < Health:DrainDelay");
+        Assert.True(deregistration <= TimeSpan.FromSeconds(3600));
+    }
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void The_load_balancer_closes_idle_connections_before_Kestrel_does(string fileName)
+    {
+        var template = CloudFormationTemplate.Load(fileName);
+        var loadBalancer = template.Single("AWS::ElasticLoadBalancingV2::LoadBalancer");
+        var idle = TimeSpan.FromSeconds(int.Parse(template.Attribute(loadBalancer["LoadBalancerAttributes"], "idle_timeout.timeout_seconds") ?? "60", CultureInfo.InvariantCulture));
+        var keepAlive = Configuration(template).GetValue<TimeSpan>("Kestrel:Limits:KeepAliveTimeout");
+
+        Assert.True(idle < keepAlive, $"{fileName}: ALB idle timeout {idle} >= Kestrel keep-alive {keepAlive}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public void Every_setting_passed_to_the_service_is_a_documented_key_with_a_valid_value(string fileName)
+    {
+        var template = CloudFormationTemplate.Load(fileName);
+        var settings = Settings(template);
+
+        Assert.All(settings.Keys, key => Assert.Matches(@"^(Health__[A-Za-z0-9_-]+|ASPNETCORE_HTTP_PORTS)$", key));
+        Assert.Contains("Health__DrainDelay", settings.Keys);
+        Assert.Contains("Health__ShutdownTimeout", settings.Keys);
+        Assert.Null(ConfigurationGuard.FindError(Configuration(template)));
+        Assert.Equal(TimeSpan.FromSeconds(15), Options(template).DrainDelay); // the template's, not the default
+    }
+
+    [Fact]
+    public void A_misspelt_or_invalid_setting_in_a_template_would_fail_the_check()
+    {
+        var template = CloudFormationTemplate.Load(Ecs);
+
+        Assert.Contains("Health:Intreval is not a known setting", ConfigurationGuard.FindError(Configuration(template, ("Health__Intreval", "00:00:05"))), StringComparison.Ordinal);
+        Assert.Contains("Health:Timeout must be greater than zero", ConfigurationGuard.FindError(Configuration(template, ("Health__Timeout", "00:00:09"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_ECS_stop_timeout_covers_the_drain_and_the_shutdown()
+    {
+        var template = CloudFormationTemplate.Load(Ecs);
+        var options = Options(template);
+        var stopTimeout = Seconds(template, Container(template)["StopTimeout"]);
+
+        Assert.True(options.DrainDelay < stopTimeout, $"Health:DrainDelay {options.DrainDelay} >= StopTimeout {stopTimeout}");
+        Assert.True(options.DrainDelay + options.ShutdownTimeout <= stopTimeout, $"Health:DrainDelay + Health:ShutdownTimeout > StopTimeout {stopTimeout}");
+        Assert.True(stopTimeout <= TimeSpan.FromSeconds(120), "Fargate allows a StopTimeout of at most 120 s");
+    }
+
+    [Fact]
+    public void The_ECS_container_health_check_asks_liveness_through_the_self_probe()
+    {
+        var template = CloudFormationTemplate.Load(Ecs);
+        var healthCheck = Container(template)["HealthCheck"]!;
+        var command = healthCheck["Command"]!.AsArray().Select(template.Text).ToList();
+        var port = Settings(template)["ASPNETCORE_HTTP_PORTS"];
+
+        Assert.Equal(new[] { "CMD", "dotnet", "/app/HealthService.dll", "probe", "--url", $"http://127.0.0.1:{port}/health/live" }, command.Take(6));
+        var probeTimeout = command.IndexOf("--timeout") is var at and >= 0 ? ParseDuration(command[at + 1]) : TimeSpan.FromSeconds(2);
+        var interval = Seconds(template, healthCheck["Interval"]);
+        var timeout = Seconds(template, healthCheck["Timeout"]);
+        var startPeriod = Seconds(template, healthCheck["StartPeriod"]);
+
+        Assert.True(timeout >= probeTimeout + ProbeProcessStartUp, $"container health check timeout {timeout} < the probe's {probeTimeout} + its start-up");
+        Assert.True(interval > timeout, $"container health check interval {interval} <= timeout {timeout}");
+        Assert.True(startPeriod >= ContainerStartUp, $"startPeriod {startPeriod} < start-up allowance {ContainerStartUp}");
+        Assert.InRange(interval.TotalSeconds, 5, 300);
+        Assert.InRange(timeout.TotalSeconds, 2, 60);
+        Assert.InRange(template.Number(healthCheck["Retries"]), 1, 10);
+        Assert.InRange(startPeriod.TotalSeconds, 0, 300);
+    }
+
+    [Fact]
+    public void The_ECS_grace_period_covers_start_up_and_becoming_healthy_in_the_target_group()
+    {
+        var template = CloudFormationTemplate.Load(Ecs);
+        var service = template.Single("AWS::ECS::Service");
+        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var becomesHealthy = ContainerStartUp + Options(template).Timeout
+            + (template.Number(targetGroup["HealthyThresholdCount"]) * Seconds(template, targetGroup["HealthCheckIntervalSeconds"]));
+
+        Assert.True(Seconds(template, service["HealthCheckGracePeriodSeconds"]) >= becomesHealthy, $"grace period < {becomesHealthy}");
+        Assert.Equal(template.Text(Container(template)["Name"]), template.Text(service["LoadBalancers"]![0]!["ContainerName"]));
+        Assert.Equal(Settings(template)["ASPNETCORE_HTTP_PORTS"], template.Text(service["LoadBalancers"]![0]!["ContainerPort"]));
+        Assert.Equal(Settings(template)["ASPNETCORE_HTTP_PORTS"], template.Text(Container(template)["PortMappings"]![0]!["ContainerPort"]));
+    }
+
+    [Fact]
+    public void Auto_Scaling_judges_instances_on_liveness_and_never_on_the_readiness_check()
+    {
+        var template = CloudFormationTemplate.Load(Ec2);
+        var group = template.Single("AWS::AutoScaling::AutoScalingGroup");
+        var watchdog = Heredoc(UserData(template), "/usr/local/bin/healthservice-liveness");
+
+        // ELB would replace every instance whose /health fails: a database outage would replace the whole fleet.
+        Assert.Equal("EC2", template.Text(group["HealthCheckType"]));
+        Assert.Equal(new[] { "<TargetGroup>" }, group["TargetGroupARNs"]!.AsArray().Select(template.Text));
+        Assert.Contains("http://127.0.0.1:8080/health/live", watchdog, StringComparison.Ordinal);
+        Assert.DoesNotMatch(ReadinessPath(), watchdog);
+        Assert.Contains("set-instance-health", watchdog, StringComparison.Ordinal);
+        Assert.Contains("--should-respect-grace-period", watchdog, StringComparison.Ordinal);
+        Assert.True(Seconds(template, group["HealthCheckGracePeriod"]) >= InstanceStartUp, $"HealthCheckGracePeriod < {InstanceStartUp}");
+    }
+
+    [Fact]
+    public void The_EC2_stop_timeouts_cover_the_drain_and_the_shutdown()
+    {
+        var template = CloudFormationTemplate.Load(Ec2);
+        var options = Options(template);
+        var unit = Heredoc(UserData(template), "/etc/systemd/system/healthservice.service");
+        var dockerStop = StopTimeouts().Matches(unit).Select(m => TimeSpan.FromSeconds(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))).ToList();
+        var systemdStop = TimeSpan.FromSeconds(int.Parse(SystemdStopTimeout().Match(unit).Groups[1].Value, CultureInfo.InvariantCulture));
+
+        Assert.Equal(2, dockerStop.Count); // docker run --stop-timeout and docker stop --time
+        Assert.All(dockerStop, stop => Assert.True(options.DrainDelay + options.ShutdownTimeout <= stop, $"docker stop timeout {stop} < drain + shutdown"));
+        Assert.True(systemdStop > dockerStop.Max(), $"systemd TimeoutStopSec {systemdStop} must outlast docker's {dockerStop.Max()}");
+        Assert.Contains("--publish 8080:8080", unit, StringComparison.Ordinal);
+    }
+
+    // ---- What a template gives the service ---------------------------------------------------------------------------
+
+    /// <summary>The environment variables a template gives the container; secrets get a stand-in value.</summary>
+    private static Dictionary<string, string> Settings(CloudFormationTemplate template)
+    {
+        if (template.FileName == Ecs)
+        {
+            var container = Container(template);
+            var settings = ListItems(container["Environment"]).ToDictionary(e => template.Text(e["Name"]), e => template.Text(e["Value"]));
+            foreach (var secret in ListItems(container["Secrets"]))
+            {
+                settings.Add(template.Text(secret["Name"]), SecretValue(template.Text(secret["Name"])));
+            }
+
+            return settings;
+        }
+
+        // EC2: the env file the user data writes, and any Health__ key the user data writes elsewhere (the secret).
+        var userData = UserData(template);
+        var fromFile = Heredoc(userData, "/etc/healthservice/healthservice.env")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+        foreach (var key in HealthKey().Matches(userData).Select(m => m.Value).Distinct().Where(key => !fromFile.ContainsKey(key)))
+        {
+            fromFile.Add(key, SecretValue(key));
+        }
+
+        return fromFile;
+    }
+
+    private static string SecretValue(string key) => key.EndsWith("__ConnectionString", StringComparison.Ordinal)
+        ? SecretConnectionString
+        : throw new InvalidOperationException($"No stand-in value for the secret {key}: add one to the test.");
+
+    /// <summary>appsettings.json, then the template's environment variables (then any extra), as the host reads them.</summary>
+    private static IConfiguration Configuration(CloudFormationTemplate template, params (string Key, string Value)[] extra) =>
+        new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(ConfigurationTests.RepositoryRoot(), "appsettings.json"))
+            .AddInMemoryCollection(AsConfiguration(Settings(template).Select(s => (s.Key, s.Value))))
+            .AddInMemoryCollection(AsConfiguration(extra))
+            .Build();
+
+    /// <summary>Environment variables as configuration keys: <c>Health__Interval</c> is <c>Health:Interval</c>.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> AsConfiguration(IEnumerable<(string Key, string Value)> variables) =>
+        variables.Select(v => new KeyValuePair<string, string?>(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value));
+
+    /// <summary>The Health options the service would run with; a configuration it would refuse fails the test here.</summary>
+    private static HealthOptions Options(CloudFormationTemplate template)
+    {
+        var configuration = Configuration(template);
+        if (ConfigurationGuard.FindError(configuration) is { } error)
+        {
+            Assert.Fail($"{template.FileName}: the service would refuse its settings: {error}");
+        }
+
+        return configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
+    }
+
+    private static JsonNode Container(CloudFormationTemplate template) =>
+        Assert.Single(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray())!;
+
+    private static string UserData(CloudFormationTemplate template) =>
+        template.Text(template.Single("AWS::EC2::LaunchTemplate")["LaunchTemplateData"]!["UserData"]);
+
+    /// <summary>Every item a list may hold, whichever way its conditions go.</summary>
+    private static IEnumerable<JsonNode> ListItems(JsonNode? list) =>
+        CloudFormationTemplate.Branches(list).SelectMany(l => l.AsArray()).SelectMany(CloudFormationTemplate.Branches);
+
+    /// <summary>The text of <c>cat &gt; path &lt;&lt;'EOF' ... EOF</c> in a script.</summary>
+    private static string Heredoc(string script, string path)
+    {
+        var start = script.IndexOf($"cat > {path} <<'EOF'\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"the user data writes no {path}");
+        var body = script.IndexOf('\n', start) + 1;
+        return script[body..script.IndexOf("\nEOF\n", body, StringComparison.Ordinal)];
+    }
+
+    private static TimeSpan Seconds(CloudFormationTemplate template, JsonNode? value) => TimeSpan.FromSeconds(template.Number(value));
+
+    private static TimeSpan ParseDuration(string text) => text.EndsWith("ms", StringComparison.Ordinal)
+        ? TimeSpan.FromMilliseconds(int.Parse(text[..^2], CultureInfo.InvariantCulture))
+        : TimeSpan.FromSeconds(int.Parse(text.TrimEnd('s'), CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"\bHealth__[A-Za-z0-9_-]+")]
+    private static partial Regex HealthKey();
+
+    [GeneratedRegex(@"/health(?!/live)")]
+    private static partial Regex ReadinessPath();
+
+    [GeneratedRegex(@"(?:--stop-timeout|docker stop --time) (\d+)")]
+    private static partial Regex StopTimeouts();
+
+    [GeneratedRegex(@"(?m)^TimeoutStopSec=(\d+)$")]
+    private static partial Regex SystemdStopTimeout();
+}
