@@ -1,248 +1,217 @@
 #!/usr/bin/env bash
-# Benchmark: HealthService GET /health against a bare Kestrel app answering the same "OK" (bench/BareKestrel).
+# The performance record of HealthService: one command, everything on loopback, results in bench/results.md.
 #
-#   bash bench/run.sh                              # ROUNDS=5 DURATION=10 CONNECTIONS=64 THREADS=2
-#   ROUNDS=3 DURATION=5 bash bench/run.sh
-#   (also WARMUP: seconds of wrk warm-up per target, default 10: JIT tiering needs it)
+#   bash bench/run.sh                                    # every section (about 20 minutes on a 2-core machine)
+#   SECTIONS="throughput hang" bash bench/run.sh         # only some sections
+#   DURATION=3 ROUNDS=1 WARMUP=2 DURATION_FLOOD=10 DURATION_IDLE=10 HANG_ROUNDS=1 STARTUP_ROUNDS=1 \
+#     LOAD_SECONDS=3 AOT=0 bash bench/run.sh              # a quick check that everything works (figures meaningless)
 #
-# Publishes both apps (Release) into bench/.out, starts them on two free loopback ports, warms them up, then runs
-# ROUNDS interleaved wrk rounds (alternating which target goes first), and writes medians and service/bare ratios
-# to stdout and bench/results.md. Targets: throughput ratio >= 0.9, p99 ratio <= 1.2.
-# Exit codes: 0 = ran (PASS or MISS is in the report), 1 = a run was invalid (non-2xx responses, unparsable
-# wrk output, a server died), 2 = bad parameters, 3 = a server did not start or become ready.
-set -euo pipefail
+# The machines are shared and noisy, so every goal is a ratio against a reference measured in the same run (the
+# bare Kestrel app bench/BareKestrel, the healthy service, the quiet window), runs are interleaved and figures are
+# medians. These are benchmarks, not tests: nothing here fails a build, and no timing goes into the test suite.
+#
+# Sections (bench/sections/NAME.sh; shared helpers in bench/lib/):
+#   throughput     wrk against the service with every probe (memory, CPU, disk, a real PostgreSQL, a loopback HTTP
+#                  dependency) and against bare Kestrel: 64 keep-alive connections, `Connection: close`, 1 connection.
+#                  Goals: throughput >= 0.9 x bare, p99 <= 1.2 x bare, in each mode.
+#   amplification  /health flooded for DURATION_FLOOD s: PostgreSQL probe queries and HTTP dependency hits per minute
+#                  against 60 / Health:Interval (goal: +-1), and against the /health requests served.
+#   hang           PostgreSQL frozen (SIGSTOP) and the HTTP dependency never answering: p99 during the hang against
+#                  healthy (goal <= 1.2 x), fault to 503 and recovery to 200 (goal <= Health:Interval + Health:Timeout).
+#   startup        start-up to the first 200 and RSS (at ready, after load, peak) against the bare app (goals: <= 1.3 x,
+#                  <= bare + 30 MiB); the ReadyToRun and Native AOT publishes are tried and measured when they work.
+#   handler        BenchmarkDotNet: time and allocations of the /health handler against the bare handler (goal: no
+#                  allocation beyond the bare handler).
+#
+# Parameters (environment variables; defaults in brackets):
+#   SECTIONS [all five]   ROUNDS [5] interleaved wrk rounds   DURATION [10] s per wrk run   WARMUP [10] s per target
+#   CONNECTIONS [64]  THREADS [2]   DURATION_FLOOD [60] s   DURATION_IDLE [60] s quiet reference window (0: none)
+#   HANG_ROUNDS [3]   HANG_FAULTS ["postgres http"] the dependencies the hang section breaks (one alone: to tell
+#   which one costs what)   STARTUP_ROUNDS [5]   LOAD_SECONDS [10] s of wrk between "ready" and "after load"
+#   R2R [1] / AOT [1] try the ReadyToRun / Native AOT publish (0: skip; AOT compiles for a few minutes)
+#   HEALTH_INTERVAL / HEALTH_TIMEOUT [appsettings.json's] the service's Health:Interval and Health:Timeout
+#   READY_TIMEOUT [30] s for a server to become ready   HEALTHSERVICE_TEST_PG_BIN: PostgreSQL binaries, as for the tests
+#   RESULTS [bench/results.md] where the report goes (e.g. bench/.out/trial.md for a quick check)
+#
+# Needs: the .NET 10 SDK, wrk, curl and the PostgreSQL server binaries (wrk and postgresql are installed with apt-get
+# when missing). Runs as root (PostgreSQL then runs as the postgres user) or as a user who can run initdb.
+# Output: bench/results.md (kept in the repository); raw wrk output, logs and builds in bench/.out (gitignored).
+# Exit codes: 0 = ran (each goal's PASS or MISS is in the report), 1 = some figure is invalid (listed in the report:
+# non-2xx while healthy, a server that died, unparsable output), 2 = bad parameters or a missing tool, 3 = a server
+# or build did not start or become ready.
+set -Eeuo pipefail
+# A command that fails under set -e says where, instead of a silent exit (not in $(...) subshells, whose failures
+# the caller handles or reports).
+_err_status=0
+trap '_err_status=$?; [[ $BASHPID == "$$" ]] && echo "[bench] ERROR: \"$BASH_COMMAND\" failed (exit $_err_status) at ${BASH_SOURCE[0]}:$LINENO" >&2' ERR
 
+ALL_SECTIONS="throughput amplification hang startup handler"
+SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
-WARMUP_SECONDS=${WARMUP:-10}
-READY_TIMEOUT_SECONDS=30
-TARGET_THROUGHPUT_RATIO=0.9
-TARGET_P99_RATIO=1.2
+DURATION_FLOOD=${DURATION_FLOOD:-60}
+DURATION_IDLE=${DURATION_IDLE:-60}
+HANG_ROUNDS=${HANG_ROUNDS:-3}
+HANG_FAULTS=${HANG_FAULTS:-postgres http}
+STARTUP_ROUNDS=${STARTUP_ROUNDS:-5}
+LOAD_SECONDS=${LOAD_SECONDS:-10}
+R2R=${R2R:-1}
+AOT=${AOT:-1}
+READY_TIMEOUT=${READY_TIMEOUT:-30}
+
+# The goals of the issue, each against a reference measured in the same run.
+GOAL_THROUGHPUT=0.9   # service req/s >= 0.9 x bare
+GOAL_P99=1.2          # service p99 <= 1.2 x bare; p99 during a hang <= 1.2 x healthy
+GOAL_STARTUP=1.3      # start-up to the first 200 <= 1.3 x bare
+GOAL_MEMORY_MIB=30    # RSS <= bare + 30 MiB
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-OUT_DIR="$BENCH_DIR/.out"   # gitignored (bench/.gitignore)
-RESULTS_MD="$BENCH_DIR/results.md"
+OUT_DIR="$BENCH_DIR/.out" # gitignored (bench/.gitignore)
+MD_DIR="$OUT_DIR/md"
+GOALS_TSV="$OUT_DIR/goals.tsv"
+RESULTS_MD=${RESULTS:-$BENCH_DIR/results.md}
 START_SECONDS=$SECONDS
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)   # other work on the box skews results
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) # other work on the box skews results
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { local code=$1; shift; log "ERROR: $*"; exit "$code"; }
+# shellcheck source=bench/lib/common.sh
+source "$BENCH_DIR/lib/common.sh"
+# shellcheck source=bench/lib/postgres.sh
+source "$BENCH_DIR/lib/postgres.sh"
+# shellcheck source=bench/lib/apps.sh
+source "$BENCH_DIR/lib/apps.sh"
+# shellcheck source=bench/sections/throughput.sh
+source "$BENCH_DIR/sections/throughput.sh"
+# shellcheck source=bench/sections/amplification.sh
+source "$BENCH_DIR/sections/amplification.sh"
+# shellcheck source=bench/sections/hang.sh
+source "$BENCH_DIR/sections/hang.sh"
+# shellcheck source=bench/sections/startup.sh
+source "$BENCH_DIR/sections/startup.sh"
+# shellcheck source=bench/sections/handler.sh
+source "$BENCH_DIR/sections/handler.sh"
 
-for name in ROUNDS DURATION CONNECTIONS THREADS WARMUP_SECONDS; do
-  [[ ${!name} =~ ^[1-9][0-9]*$ ]] || die 2 "$name must be a positive integer (got '${!name}')"
+# --- parameters ---------------------------------------------------------------------------------------------------
+require_positive_int ROUNDS DURATION WARMUP CONNECTIONS THREADS DURATION_FLOOD HANG_ROUNDS STARTUP_ROUNDS LOAD_SECONDS READY_TIMEOUT
+require_non_negative_int DURATION_IDLE R2R AOT
+((CONNECTIONS >= THREADS)) || die 2 "CONNECTIONS ($CONNECTIONS) must be >= THREADS ($THREADS): wrk needs a connection per thread"
+duration_to_s "$HEALTH_INTERVAL" >/dev/null || die 2 "HEALTH_INTERVAL must be hh:mm:ss[.fff] (got '$HEALTH_INTERVAL')"
+duration_to_s "$HEALTH_TIMEOUT" >/dev/null || die 2 "HEALTH_TIMEOUT must be hh:mm:ss[.fff] (got '$HEALTH_TIMEOUT')"
+for fault in $HANG_FAULTS; do
+  [[ $fault == postgres || $fault == http ]] || die 2 "HANG_FAULTS takes postgres and/or http (got '$HANG_FAULTS')"
 done
-(( CONNECTIONS >= THREADS )) || die 2 "CONNECTIONS ($CONNECTIONS) must be >= THREADS ($THREADS): wrk needs a connection per thread"
+[[ -n ${HANG_FAULTS// /} ]] || die 2 "HANG_FAULTS is empty (postgres and/or http)"
+declare -A RUN=()
+for section in $SECTIONS; do
+  [[ " $ALL_SECTIONS " == *" $section "* ]] || die 2 "unknown section '$section' (sections: $ALL_SECTIONS)"
+  RUN[$section]=1
+done
+((${#RUN[@]} > 0)) || die 2 "SECTIONS is empty (sections: $ALL_SECTIONS)"
+NEED_SERVERS=0
+for section in throughput amplification hang startup; do
+  [[ -n ${RUN[$section]:-} ]] && NEED_SERVERS=1
+done
 
-# --- wrk -------------------------------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-  log "wrk not found: installing it with apt-get"
-  SUDO=""; (( EUID == 0 )) || SUDO="sudo"
-  timeout 300 $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive timeout 300 $SUDO apt-get install -y wrk
-  command -v wrk >/dev/null 2>&1 || die 2 "wrk is still missing after apt-get install"
+command -v dotnet >/dev/null 2>&1 || die 2 "the .NET 10 SDK (dotnet) is needed"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if ((NEED_SERVERS)); then
+  ensure_command wrk wrk
+  ensure_command curl curl
+  ensure_command pgrep procps
 fi
 
-# --- publish -----------------------------------------------------------------------------------------------------
-# Release builds of both, so neither side pays for Debug code.
-rm -rf "$OUT_DIR"
-mkdir -p "$OUT_DIR/publish" "$OUT_DIR/raw" "$OUT_DIR/logs"
-for project in src/HealthService bench/BareKestrel; do
-  name=$(basename "$project")
-  log "publishing $project (Release)"
-  timeout 600 dotnet publish "$REPO_DIR/$project" -c Release -o "$OUT_DIR/publish/$name" --nologo -v quiet \
-    >"$OUT_DIR/logs/publish-$name.log" 2>&1 \
-    || { cat "$OUT_DIR/logs/publish-$name.log" >&2; die 3 "dotnet publish of $project failed"; }
-done
-
-# --- servers -----------------------------------------------------------------------------------------------------
-BARE_PID=""
-SERVICE_PID=""
-
-# Always stop both servers, whatever ends the script (success, error, Ctrl-C). Only our own PIDs are signalled.
+# --- clean-up: whatever ends the run (success, error, Ctrl-C) --------------------------------------------------------
 cleanup() {
-  local pid
-  for pid in $BARE_PID $SERVICE_PID; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in $BARE_PID $SERVICE_PID; do
-    # Give each a few seconds for a graceful shutdown, then force it.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  set +e
+  pg_thaw # never leave the database stopped
+  stop_all_procs
+  pg_stop
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A port below the Linux ephemeral range (32768+), so it cannot collide with wrk's own client sockets, and with
-# nothing listening on it right now. If something grabs it before the server binds, the server exits and the
-# readiness wait below reports it.
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$(( 20000 + RANDOM % 10000 ))
-    [[ $port == "${1:-}" ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  return 1
-}
+# Everything from scratch, builds included: an up-to-date (incremental) build would print no warnings to report.
+rm -rf "$OUT_DIR"
+mkdir -p "$OUT_DIR/publish" "$OUT_DIR/raw" "$OUT_DIR/logs" "$MD_DIR"
+: >"$GOALS_TSV"
+ran=()
+for section in $ALL_SECTIONS; do [[ -n ${RUN[$section]:-} ]] && ran+=("$section"); done
+log "sections: ${ran[*]}; output in ${OUT_DIR#"$REPO_DIR"/}"
 
-# HTTP status of GET /health on a loopback port, empty if nothing answers (pure bash: no curl needed).
-health_status() {
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3
-    head -n 1 <&3' _ "$1" 2>/dev/null | awk '{ print $2 }' || true
-}
-
-# Bounded wait until the server answers 200 on /health; fails clearly if it died or never got ready.
-wait_ready() {
-  local name=$1 pid=$2 port=$3 deadline=$(( SECONDS + READY_TIMEOUT_SECONDS )) status=""
-  while (( SECONDS < deadline )); do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$OUT_DIR/logs/$name.log" >&2; die 3 "$name (pid $pid) exited during start-up"; }
-    status=$(health_status "$port")
-    [[ $status == 200 ]] && { log "$name ready on 127.0.0.1:$port (pid $pid)"; return 0; }
-    sleep 0.2
-  done
-  tail -n 20 "$OUT_DIR/logs/$name.log" >&2
-  die 3 "$name did not answer 200 on /health within ${READY_TIMEOUT_SECONDS}s (last status: ${status:-none})"
-}
-
-BARE_PORT=$(free_port) || die 3 "no free port found"
-SERVICE_PORT=$(free_port "$BARE_PORT") || die 3 "no free port found"
-
-# Same environment for both: Production, loopback only. The service keeps its default appsettings.json (all
-# resource probes on); only its console sink is raised to Warning so stdout stays quiet during the runs.
-ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$BARE_PORT" \
-  dotnet "$OUT_DIR/publish/BareKestrel/BareKestrel.dll" >"$OUT_DIR/logs/bare.log" 2>&1 &
-BARE_PID=$!
-ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$SERVICE_PORT" \
-  Serilog__WriteTo__Console__Args__restrictedToMinimumLevel=Warning \
-  dotnet "$OUT_DIR/publish/HealthService/HealthService.dll" >"$OUT_DIR/logs/service.log" 2>&1 &
-SERVICE_PID=$!
-
-wait_ready bare "$BARE_PID" "$BARE_PORT"
-wait_ready service "$SERVICE_PID" "$SERVICE_PORT"
-
-# --- wrk runs ----------------------------------------------------------------------------------------------------
-port_of() { if [[ $1 == bare ]]; then echo "$BARE_PORT"; else echo "$SERVICE_PORT"; fi; }
-pid_of()  { if [[ $1 == bare ]]; then echo "$BARE_PID";  else echo "$SERVICE_PID";  fi; }
-
-# Runs wrk against one target; the raw output is kept in bench/.out/raw/<label>.txt.
-run_wrk() {
-  local target=$1 seconds=$2 label=$3 file="$OUT_DIR/raw/$3.txt"
-  timeout $(( seconds + 30 )) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency \
-    "http://127.0.0.1:$(port_of "$target")/health" >"$file" 2>&1 \
-    || { cat "$file" >&2; die 1 "wrk against $target failed or timed out ($label)"; }
-  kill -0 "$(pid_of "$target")" 2>/dev/null || die 1 "$target died during $label"
-  echo "$file"
-}
-
-# Prints "rps p99_ms non2xx socket_errors" from one wrk output. Latency units us/ms/s/m are converted to ms.
-parse_wrk() {
-  awk '
-    function to_ms(v,   n, u) {
-      n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
-      if (u == "us") return n / 1000; if (u == "ms") return n + 0
-      if (u == "s") return n * 1000;  if (u == "m") return n * 60000
-      return -1
+# --- builds ---------------------------------------------------------------------------------------------------------
+# Release publishes, framework-dependent, like the container image.
+if ((NEED_SERVERS)); then
+  for app in "bare bench/BareKestrel" "service src/HealthService" "dependency bench/DependencyStub"; do
+    read -r name project <<<"$app"
+    publish "$name" "$project" || {
+      tail -n 30 "$OUT_DIR/logs/publish-$name.log" >&2
+      die 3 "dotnet publish of $project failed"
     }
-    $1 == "Requests/sec:"           { rps = $2 }
-    $1 == "99%"                     { p99 = to_ms($2) }
-    /Non-2xx or 3xx responses:/     { non2xx = $NF }
-    /Socket errors:/                { gsub(/,/, ""); sock = $4 + $6 + $8 + $10 }
-    END {
-      if (rps == "" || p99 == "" || p99 < 0) exit 1
-      printf "%s %.3f %d %d\n", rps, p99, non2xx + 0, sock + 0
-    }' "$1"
-}
-
-log "warm-up: ${WARMUP_SECONDS}s per target"
-run_wrk bare "$WARMUP_SECONDS" warmup-bare >/dev/null
-run_wrk service "$WARMUP_SECONDS" warmup-service >/dev/null
-
-declare -A RPS P99 NON2XX SOCKERR
-TOTAL_NON2XX=0
-for (( round = 1; round <= ROUNDS; round++ )); do
-  # Alternate the order so neither target always runs on a "cooler" or "warmer" machine.
-  if (( round % 2 == 1 )); then order="bare service"; else order="service bare"; fi
-  for target in $order; do
-    log "round $round/$ROUNDS: $target (${DURATION}s)"
-    file=$(run_wrk "$target" "$DURATION" "round$round-$target")
-    read -r rps p99 non2xx sockerr < <(parse_wrk "$file") || die 1 "could not parse wrk output: $file"
-    [[ -n ${rps:-} ]] || die 1 "could not parse wrk output: $file"
-    RPS[$target,$round]=$rps; P99[$target,$round]=$p99
-    NON2XX[$target,$round]=$non2xx; SOCKERR[$target,$round]=$sockerr
-    TOTAL_NON2XX=$(( TOTAL_NON2XX + non2xx ))
   done
+fi
+[[ -n ${RUN[startup]:-} ]] && publish_startup_variants
+
+# --- fixtures -------------------------------------------------------------------------------------------------------
+if ((NEED_SERVERS)); then
+  pg_start
+  start_stub
+fi
+# The AOT binary is checked against the running fixtures (it is measured only if it serves with every probe).
+if [[ -n ${RUN[startup]:-} ]] && ((AOT)) && [[ -x $OUT_DIR/publish/service-aot/HealthService ]]; then
+  aot_try_start
+  log "AOT: ${PUBLISH_NOTE[service-aot]}"
+fi
+
+# --- sections, in order -------------------------------------------------------------------------------------------
+for section in $ALL_SECTIONS; do
+  [[ -n ${RUN[$section]:-} ]] || continue
+  "section_$section"
 done
 
-# --- statistics --------------------------------------------------------------------------------------------------
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-values() { local -n table=$1; local r; for (( r = 1; r <= ROUNDS; r++ )); do echo "${table[$2,$r]}"; done; }
-sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { print s + 0 }'; }
-
-# shellcheck disable=SC2046 # word splitting of the per-round values is intended
-{
-  BARE_RPS=$(median $(values RPS bare));       SERVICE_RPS=$(median $(values RPS service))
-  BARE_P99=$(median $(values P99 bare));       SERVICE_P99=$(median $(values P99 service))
-  BARE_NON2XX=$(sum $(values NON2XX bare));    SERVICE_NON2XX=$(sum $(values NON2XX service))
-  BARE_SOCK=$(sum $(values SOCKERR bare));     SERVICE_SOCK=$(sum $(values SOCKERR service))
-}
-THROUGHPUT_RATIO=$(awk -v s="$SERVICE_RPS" -v b="$BARE_RPS" 'BEGIN { printf "%.3f", s / b }')
-P99_RATIO=$(awk -v s="$SERVICE_P99" -v b="$BARE_P99" 'BEGIN { printf "%.3f", (b > 0 ? s / b : 0) }')
-THROUGHPUT_VERDICT=$(awk -v r="$THROUGHPUT_RATIO" -v t="$TARGET_THROUGHPUT_RATIO" 'BEGIN { print (r >= t ? "PASS" : "MISS") }')
-P99_VERDICT=$(awk -v r="$P99_RATIO" -v t="$TARGET_P99_RATIO" 'BEGIN { print (r <= t ? "PASS" : "MISS") }')
-if (( TOTAL_NON2XX == 0 )); then NON2XX_VERDICT="PASS (0 for both)"; else NON2XX_VERDICT="FAIL"; fi
-
-# --- report ------------------------------------------------------------------------------------------------------
-fmt_rps() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
-fmt_ms()  { awk -v v="$1" 'BEGIN { printf "%.3f", v }'; }
+# --- report ---------------------------------------------------------------------------------------------------------
 COMMIT=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-ELAPSED=$(( SECONDS - START_SECONDS ))
+ELAPSED=$((SECONDS - START_SECONDS))
+MISSES=$(awk -F'\t' '$7 == "MISS"' "$GOALS_TSV" | wc -l)
 
 {
-  echo "# HealthService /health vs bare Kestrel"
+  echo "# HealthService performance record"
   echo
-  echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "- Machine: nproc=$(nproc), ${CPU_MODEL:-unknown CPU}, $(uname -sr)"
-  echo "- .NET SDK $(dotnet --version), commit $COMMIT"
-  echo "- wrk: -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS interleaved rounds (order alternates), ${WARMUP_SECONDS}s warm-up each"
-  echo "- Client and both servers share the same machine and loopback (127.0.0.1); Release builds; service with default appsettings.json (all resource probes on)"
-  echo "- Load average (1/5/15 min) at start: $LOAD_BEFORE, at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-  echo "- Run time: ${ELAPSED}s"
+  echo "Written by \`bash bench/run.sh\` (see bench/README.md). Every goal is a ratio against a reference measured in the"
+  echo "same run; rounds are interleaved and figures are medians. Client and servers share one machine and loopback."
   echo
-  echo "## Per round"
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); run time ${ELAPSED}s; sections: ${ran[*]}"
+  echo "- Machine: nproc=$(nproc), ${CPU_MODEL:-unknown CPU}, $(uname -sr); load average (1/5/15 min) at start $LOAD_BEFORE, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  echo "- .NET SDK $(dotnet --version), commit $COMMIT; Release builds, framework-dependent, \`ASPNETCORE_ENVIRONMENT=Production\`"
+  echo "- Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION_FLOOD=${DURATION_FLOOD}s DURATION_IDLE=${DURATION_IDLE}s HANG_ROUNDS=$HANG_ROUNDS HANG_FAULTS=\"$HANG_FAULTS\" STARTUP_ROUNDS=$STARTUP_ROUNDS LOAD_SECONDS=${LOAD_SECONDS}s; service Health:Interval $HEALTH_INTERVAL, Health:Timeout $HEALTH_TIMEOUT"
+  if ((NEED_SERVERS)); then
+    echo "- Fixtures: PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{ print $3 }') on 127.0.0.1 (throwaway cluster, fsync off), HTTP dependency bench/DependencyStub on 127.0.0.1"
+  fi
   echo
-  echo "| Round | Target | Requests/sec | p99 (ms) | Non-2xx | Socket errors |"
-  echo "|------:|--------|-------------:|---------:|--------:|--------------:|"
-  for (( round = 1; round <= ROUNDS; round++ )); do
-    for target in bare service; do
-      echo "| $round | $target | $(fmt_rps "${RPS[$target,$round]}") | $(fmt_ms "${P99[$target,$round]}") | ${NON2XX[$target,$round]} | ${SOCKERR[$target,$round]} |"
-    done
+  echo "## Goals"
+  echo
+  echo "| Section | Measure | Measured | Reference (same run) | Ratio or difference | Goal | Result |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | --- |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$GOALS_TSV"
+  echo
+  echo "$(awk -F'\t' '$7 == "PASS"' "$GOALS_TSV" | wc -l) PASS, $MISSES MISS."
+  if ((${#INVALID[@]} > 0)); then
+    echo
+    echo "**Invalid figures** (the run exits 1):"
+    echo
+    printf -- '- %s\n' "${INVALID[@]}"
+  fi
+  for fragment in "$MD_DIR"/*.md; do
+    [[ -e $fragment ]] || continue
+    echo
+    cat "$fragment"
   done
-  echo
-  echo "## Medians"
-  echo
-  echo "| Target | Requests/sec | p99 (ms) | Non-2xx (total) | Socket errors (total) |"
-  echo "|--------|-------------:|---------:|----------------:|----------------------:|"
-  echo "| bare | $(fmt_rps "$BARE_RPS") | $(fmt_ms "$BARE_P99") | $BARE_NON2XX | $BARE_SOCK |"
-  echo "| service | $(fmt_rps "$SERVICE_RPS") | $(fmt_ms "$SERVICE_P99") | $SERVICE_NON2XX | $SERVICE_SOCK |"
-  echo
-  echo "## Targets (service / bare)"
-  echo
-  echo "| Metric | Ratio | Target | Result |"
-  echo "|--------|------:|-------:|--------|"
-  echo "| Throughput (median Requests/sec) | $THROUGHPUT_RATIO | >= $TARGET_THROUGHPUT_RATIO | $THROUGHPUT_VERDICT |"
-  echo "| p99 latency (median) | $P99_RATIO | <= $TARGET_P99_RATIO | $P99_VERDICT |"
-  echo "| Non-2xx responses | $BARE_NON2XX / $SERVICE_NON2XX | 0 | $NON2XX_VERDICT |"
 } >"$RESULTS_MD"
 
 cat "$RESULTS_MD"
-log "done in ${ELAPSED}s; results in ${RESULTS_MD#"$REPO_DIR"/}, raw wrk output in ${OUT_DIR#"$REPO_DIR"/}/raw"
-
-(( TOTAL_NON2XX == 0 )) || die 1 "non-2xx responses seen (bare: $BARE_NON2XX, service: $SERVICE_NON2XX)"
+log "done in ${ELAPSED}s: $MISSES goal(s) missed; results in ${RESULTS_MD#"$REPO_DIR"/}, raw output and logs in ${OUT_DIR#"$REPO_DIR"/}"
+((${#INVALID[@]} == 0)) || die 1 "${#INVALID[@]} invalid figure(s), listed in ${RESULTS_MD#"$REPO_DIR"/}"
