@@ -25,23 +25,26 @@ postgres_binaries_found() {
   done
   return 1
 }
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
 if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    as_root=(sudo)
-  fi
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
+# The fleet test puts a real HAProxy in front of three service processes.
+if [ -z "${HEALTHSERVICE_TEST_HAPROXY:-}" ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  echo "==> Installing HAProxy for the fleet test (Debian package haproxy)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
 fi
 
 # The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).
 if ! command -v npm >/dev/null 2>&1; then
   echo "==> Installing npm for the CloudFormation resource specification (Debian package npm)"
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    as_root=(sudo)
-  fi
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi

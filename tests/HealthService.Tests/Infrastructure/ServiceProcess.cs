@@ -158,6 +158,10 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
                 last = ex.Message;
             }
+            catch (TaskCanceledException)
+            {
+                last = "no answer within 2 s"; // a process still starting on a busy machine: ask again
+            }
 
             await Task.Delay(50);
         }
