@@ -79,4 +79,55 @@ public sealed class LoggingTests
         Assert.DoesNotContain(second.Logs.Events, e => CollectingSink.Scalar(e, "Probe") == "first-only");
         Assert.Contains(first.Logs.Events, e => CollectingSink.Scalar(e, "Probe") == "first-only");
     }
+
+    [Fact]
+    public async Task A_sink_named_in_the_Serilog_section_receives_the_events_in_compact_json()
+    {
+        // The real process: a test host's chained configuration reports empty values for sections, which the
+        // Serilog reader takes for sink names.
+        var folder = Directory.CreateTempSubdirectory("healthservice-log-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "service.clef");
+            var port = ServiceProcess.FreeLoopbackPort();
+            var service = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["Health__DrainDelay"] = "00:00:00",
+                ["Serilog__WriteTo__File__Name"] = "File",
+                ["Serilog__WriteTo__File__Args__path"] = path,
+                ["Serilog__WriteTo__File__Args__formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
+            });
+            await using (service)
+            {
+                await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
+                service.Signal("TERM");
+                Assert.Equal(0, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            // The logger is flushed and the file closed when the host stops.
+            var lines = await File.ReadAllLinesAsync(path, Ct);
+            Assert.Contains(lines, line => line.StartsWith("{\"@t\":", StringComparison.Ordinal) && line.Contains("\"ReadinessChanged\"", StringComparison.Ordinal));
+            Assert.Contains(service.StandardOutput, line => line.Contains("\"ReadinessChanged\"", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Minimum_levels_and_overrides_come_from_the_Serilog_section()
+    {
+        await using var factory = new HealthServiceFactory()
+            .With("Serilog:MinimumLevel:Override:HealthService", "Warning")
+            .WithCheck("quiet", new ControllableHealthCheck());
+        await factory.WaitForStatusAsync(200, "OK");
+        await factory.CreateClient().GetAsync("/not-here", Ct);
+
+        // The service's own Information events (probe and readiness changes) are filtered out; request logging,
+        // in the Serilog.AspNetCore namespace, still writes.
+        Assert.DoesNotContain(factory.Logs.Events, e => e.Level < LogEventLevel.Warning && CollectingSink.Scalar(e, "SourceContext")?.StartsWith("HealthService", StringComparison.Ordinal) == true);
+        Assert.Contains(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/not-here");
+    }
 }

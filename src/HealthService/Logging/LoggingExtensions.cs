@@ -1,10 +1,24 @@
 using HealthService.Endpoints;
 using Serilog;
+using Serilog.Settings.Configuration;
 
 namespace HealthService.Logging;
 
 public static class LoggingExtensions
 {
+    /// <summary>
+    /// Where the <c>Serilog</c> section's sink, enricher and formatter names are looked up: every Serilog assembly
+    /// the service ships. Naming them skips the scan of the dependency manifest that the reader does otherwise,
+    /// which took a third of the service's start-up time before Kestrel listens.
+    /// </summary>
+    private static readonly ConfigurationReaderOptions ReaderOptions = new(
+        typeof(Serilog.ILogger).Assembly,
+        typeof(ConsoleLoggerConfigurationExtensions).Assembly,
+        typeof(FileLoggerConfigurationExtensions).Assembly,
+        typeof(LoggerSinkConfigurationDebugExtensions).Assembly,
+        typeof(Serilog.Formatting.Compact.CompactJsonFormatter).Assembly,
+        typeof(ConfigurationLoggerConfigurationExtensions).Assembly);
+
     /// <summary>
     /// Serilog, configured from the <c>Serilog</c> section (levels, sinks, formatter). Each host builds its own
     /// logger instead of setting the static <c>Log.Logger</c>, so several hosts in one process (tests) do not
@@ -15,7 +29,7 @@ public static class LoggingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSerilog(
             (services, logger) => logger
-                .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
+                .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>(), ReaderOptions)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext(),
             preserveStaticLogger: true);
