@@ -31,11 +31,7 @@ public sealed class FleetTests
         var cancel = TestContext.Current.CancellationToken;
         await using var fleet = await LoadBalancedFleet.StartAsync(cancel);
         await using var load = fleet.StartLoad();
-        var loadStarted = fleet.Now;
-        foreach (var name in LoadBalancedFleet.Names)
-        {
-            await load.WaitForServedByAsync(name, loadStarted, 10, ServeTimeout, cancel);
-        }
+        var loadStarted = await WaitUntilEveryInstanceServesAsync(fleet, load, cancel);
 
         var b = fleet["b"];
         var failedAt = fleet.Now;
@@ -89,11 +85,7 @@ public sealed class FleetTests
         var cancel = TestContext.Current.CancellationToken;
         await using var fleet = await LoadBalancedFleet.StartAsync(cancel);
         await using var load = fleet.StartLoad();
-        var loadStarted = fleet.Now;
-        foreach (var name in LoadBalancedFleet.Names)
-        {
-            await load.WaitForServedByAsync(name, loadStarted, 10, ServeTimeout, cancel);
-        }
+        await WaitUntilEveryInstanceServesAsync(fleet, load, cancel);
 
         var steps = new List<string>();
         var backInRotation = new Dictionary<string, TimeSpan>();
@@ -142,11 +134,7 @@ public sealed class FleetTests
         var cancel = TestContext.Current.CancellationToken;
         await using var fleet = await LoadBalancedFleet.StartAsync(cancel);
         await using var load = fleet.StartLoad();
-        var loadStarted = fleet.Now;
-        foreach (var name in LoadBalancedFleet.Names)
-        {
-            await load.WaitForServedByAsync(name, loadStarted, 10, ServeTimeout, cancel);
-        }
+        await WaitUntilEveryInstanceServesAsync(fleet, load, cancel);
 
         var before = (await fleet.Balancer.ShowStatAsync(cancel)).ToDictionary(s => s.Name);
         var failedAt = fleet.Now;
@@ -185,6 +173,18 @@ public sealed class FleetTests
             Assert.True(server.Downs == before[name].Downs, $"{name} left rotation: {server}");
             Assert.True(load.ServedBy(name, watchFrom, watchedUntil) > 0, $"{name} served nothing while the shared dependency was down. {load.Summary()}");
         }
+    }
+
+    /// <summary>Waits until the client load has reached every instance through HAProxy; returns when the load started.</summary>
+    private static async Task<TimeSpan> WaitUntilEveryInstanceServesAsync(LoadBalancedFleet fleet, ClientLoad load, CancellationToken cancel)
+    {
+        var since = fleet.Now;
+        foreach (var name in LoadBalancedFleet.Names)
+        {
+            await load.WaitForServedByAsync(name, since, 10, ServeTimeout, cancel);
+        }
+
+        return since;
     }
 
     private static async Task WaitForProbeAsync(FleetInstance instance, string probe, string status, TimeSpan timeout, CancellationToken cancel)
