@@ -8,8 +8,8 @@ public static class LoggingExtensions
 {
     /// <summary>
     /// Where the <c>Serilog</c> section's sink, enricher and formatter names are looked up: every Serilog assembly
-    /// the service ships. Naming them skips the scan of the dependency manifest that the reader does otherwise,
-    /// which took a third of the service's start-up time before Kestrel listens.
+    /// the service ships. Naming them skips the reader's scan of the dependency manifest, about 20 ms of start-up;
+    /// a sink from another package needs its assembly added here.
     /// </summary>
     private static readonly ConfigurationReaderOptions ReaderOptions = new(
         typeof(Serilog.ILogger).Assembly,
