@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HealthService.Endpoints;
 using HealthService.Pipeline;
 using OpenTelemetry.Metrics;
@@ -18,11 +19,16 @@ public static class TelemetryExtensions
         services.AddSingleton<IHealthSnapshotListener>(sp => sp.GetRequiredService<HealthMetrics>());
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            services.AddOpenTelemetry()
-                .ConfigureResource(resource => resource.AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version))
-                .WithMetrics(metrics => metrics.AddMeter(HealthMetrics.MeterName).AddOtlpExporter());
+            AddOtlpExport(services);
         }
 
         return services;
     }
+
+    // A method of its own, so that the OpenTelemetry assemblies are loaded only when export is configured.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOtlpExport(IServiceCollection services) =>
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version))
+            .WithMetrics(metrics => metrics.AddMeter(HealthMetrics.MeterName).AddOtlpExporter());
 }
