@@ -132,7 +132,7 @@ section_throughput() {
     echo
     echo "Limits: wrk and both servers share the same cores and loopback, so each figure is as much wrk's as the"
     echo "server's, and the ratio only holds for this machine's balance between them; p99 in the single-connection mode"
-    echo "is tens of microseconds, where scheduler noise dominates. In the close mode every request pays a TCP handshake"
+    echo "is a few hundred microseconds, where scheduler noise dominates. In the close mode every request pays a TCP handshake"
     echo "and teardown, which dwarfs the handler."
   } >"$md"
   if ((all_non2xx > 0)); then
