@@ -114,12 +114,12 @@ public sealed class HealthEndpointTests
         var check = new ControllableHealthCheck { Mode = mode };
         await using var factory = new HealthServiceFactory().WithCheck("reporting-only", check, "non-critical");
 
-        await factory.WaitForStatusAsync(200, "OK");
+        // The pipeline saw the probe fail (a hang fails at its deadline), and /health still says OK.
+        await factory.WaitForProbeAsync("reporting-only", mode == ProbeMode.Degraded ? "Degraded" : "Unhealthy");
         await Task.Delay(TimeSpan.FromSeconds(1.2), Ct); // a second round, with the hung call still pending
 
         var response = await factory.CreateClient().GetAsync("/health", Ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(check.Calls >= 1);
+        Assert.Equal((HttpStatusCode.OK, "OK"), (response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
         check.ReleaseHung();
     }
 
@@ -128,7 +128,10 @@ public sealed class HealthEndpointTests
     {
         await using var factory = new HealthServiceFactory().WithCheck("slow-cache", new ControllableHealthCheck { Mode = ProbeMode.Degraded });
 
+        var change = await factory.WaitForProbeAsync("slow-cache", "Degraded");
         await factory.WaitForStatusAsync(200, "OK");
+        Assert.Equal("Starting", CollectingSink.Scalar(change, "PreviousStatus"));
+        Assert.Equal("Ready", CollectingSink.Scalar(Assert.Single(factory.Logs.WithEventName("ReadinessChanged")), "Readiness"));
     }
 
     [Fact]

@@ -78,22 +78,29 @@ public sealed class CommandHealthCheck(CommandProbeOptions options) : IHealthChe
         };
     }
 
-    /// <summary>Keeps the first <see cref="MaxOutputBytes"/> bytes and drains the rest, so the child never blocks on a full pipe.</summary>
+    /// <summary>
+    /// Keeps the first <see cref="MaxOutputBytes"/> bytes and drains the rest, so the child never blocks on a full
+    /// pipe. It closes the pipe when the output ends (<see cref="Process.Dispose()"/> leaves redirected streams open),
+    /// also when the probe has stopped waiting for it.
+    /// </summary>
     private static async Task<byte[]> ReadBoundedAsync(Stream stream)
     {
-        var kept = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        await using (stream.ConfigureAwait(false))
         {
-            var room = MaxOutputBytes - (int)kept.Length;
-            if (room > 0)
+            var kept = new MemoryStream();
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                kept.Write(buffer, 0, Math.Min(room, read));
+                var room = MaxOutputBytes - (int)kept.Length;
+                if (room > 0)
+                {
+                    kept.Write(buffer, 0, Math.Min(room, read));
+                }
             }
-        }
 
-        return kept.ToArray();
+            return kept.ToArray();
+        }
     }
 
     private static string FirstLine(byte[] output)
