@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthService.Tests;
 
@@ -121,6 +122,35 @@ public sealed class HealthEndpointTests
         var response = await factory.CreateClient().GetAsync("/health", Ct);
         Assert.Equal((HttpStatusCode.OK, "OK"), (response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
         check.ReleaseHung();
+    }
+
+    [Fact]
+    public async Task A_non_critical_check_whose_scoped_dependency_fails_on_dispose_fails_alone()
+    {
+        await using var factory = new HealthServiceFactory().WithServices(services =>
+        {
+            services.AddScoped<FailsOnDispose>();
+            services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                "leaky",
+                provider =>
+                {
+                    _ = provider.GetRequiredService<FailsOnDispose>(); // a scoped dependency, disposed after the call
+                    return new ControllableHealthCheck();
+                },
+                null,
+                ["non-critical"]));
+        });
+
+        // The probe fails (its scope could not be disposed), and the round is still published: /health says OK.
+        var change = await factory.WaitForProbeAsync("leaky", "Unhealthy");
+        Assert.Equal("failed with InvalidOperationException", CollectingSink.Scalar(change, "Reason"));
+        await factory.WaitForStatusAsync(200, "OK");
+        Assert.Empty(factory.Logs.WithEventName("EvaluationRoundFailed"));
+    }
+
+    private sealed class FailsOnDispose : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => throw new InvalidOperationException("dispose failed");
     }
 
     [Fact]

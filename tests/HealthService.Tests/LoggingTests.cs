@@ -47,6 +47,7 @@ public sealed class LoggingTests
         {
             await client.GetAsync("/health", Ct);
             await client.GetAsync("/health/live", Ct);
+            await client.GetAsync("/health/", Ct);
             using var head = new HttpRequestMessage(HttpMethod.Head, "/health");
             await client.SendAsync(head, Ct);
         }
@@ -64,6 +65,19 @@ public sealed class LoggingTests
         await factory.CreateClient().GetAsync("/not-here", Ct);
 
         var request = Assert.Single(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/not-here");
+        Assert.Equal("404", CollectingSink.Scalar(request, "StatusCode"));
+    }
+
+    [Fact]
+    public async Task Requests_for_the_detailed_view_are_logged_even_when_refused()
+    {
+        await using var factory = new HealthServiceFactory();
+        await factory.WaitForStatusAsync(200, "OK");
+
+        var response = await factory.CreateClient().GetAsync("/health/details", Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode); // the view is off by default
+        var request = Assert.Single(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/health/details");
         Assert.Equal("404", CollectingSink.Scalar(request, "StatusCode"));
     }
 

@@ -21,7 +21,9 @@ internal static class PlainTextResponse
         response.ContentLength = body.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
         {
-            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            // No RequestAborted: its getter takes a lock and creates a token source per connection, and a body of a
+            // few bytes with a Content-Length goes straight into Kestrel's output buffer, with nothing to cancel.
+            await response.Body.WriteAsync(body).ConfigureAwait(false);
         }
     }
 }

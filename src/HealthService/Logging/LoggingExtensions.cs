@@ -37,16 +37,25 @@ public static class LoggingExtensions
     }
 
     /// <summary>
-    /// One event per request, except on the health paths: load balancers poll them every few seconds, and a log
-    /// line per poll would bury everything else (state changes are logged by the pipeline instead).
+    /// One event per request, except on <c>/health</c> and <c>/health/live</c>: load balancers and orchestrators poll
+    /// them every few seconds, and a log line per poll would bury everything else (state changes are logged by the
+    /// pipeline instead). Requests for <c>/health/details</c> are logged, refused ones included.
     /// </summary>
     public static WebApplication UseServiceRequestLogging(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var logger = app.Services.GetRequiredService<Serilog.ILogger>();
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(HealthEndpointsExtensions.ReadinessPath, StringComparison.OrdinalIgnoreCase),
+            context => !IsPolledPath(context.Request.Path),
             branch => branch.UseSerilogRequestLogging(options => options.Logger = logger));
         return app;
+    }
+
+    // Routing also matches these paths with a trailing slash.
+    private static bool IsPolledPath(PathString path)
+    {
+        var value = path.Value.AsSpan().TrimEnd('/');
+        return value.Equals(HealthEndpointsExtensions.ReadinessPath, StringComparison.OrdinalIgnoreCase)
+            || value.Equals(HealthEndpointsExtensions.LivenessPath, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -77,9 +77,10 @@ internal sealed class HealthEvaluationService(
         var staleAfter = completed + (long)(maxAge.TotalSeconds * time.TimestampFrequency);
         var snapshot = new HealthSnapshot(report, isReady, time.GetUtcNow(), staleAfter);
 
+        // Published first: /health must not wait for the log sink.
         var previous = store.Current;
-        LogChanges(previous, snapshot);
         store.Publish(snapshot);
+        LogChanges(previous, snapshot);
         foreach (var listener in listeners)
         {
             try

@@ -46,29 +46,31 @@ internal sealed class ProbeRunner(HealthCheckRegistration registration, TimeSpan
     {
         using var timeout = new CancellationTokenSource(deadline, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        // The try is outside the scope, so that a probe's scoped dependency failing on dispose is the probe's failure
+        // too, not the round's.
+        try
         {
-            try
+            var scope = scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
             {
                 var check = registration.Factory(scope.ServiceProvider);
                 var context = new HealthCheckContext { Registration = registration };
                 return await check.CheckHealthAsync(context, linked.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                return Failed($"timed out after {Seconds(deadline)}");
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return Failed("cancelled: the service is stopping");
-            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return Failed($"timed out after {Seconds(deadline)}");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return Failed("cancelled: the service is stopping");
+        }
 #pragma warning disable CA1031 // A probe's failure is a result, never a crash of the pipeline.
-            catch (Exception ex)
+        catch (Exception ex)
 #pragma warning restore CA1031
-            {
-                return new HealthCheckResult(registration.FailureStatus, null, ex);
-            }
+        {
+            return new HealthCheckResult(registration.FailureStatus, null, ex);
         }
     }
 
