@@ -1,9 +1,7 @@
-using System.Text.RegularExpressions;
-
 namespace HealthService.Alerts;
 
 /// <summary>Start-up checks of <c>Health:Alerts</c>; messages name the key and never repeat a URL or header value.</summary>
-internal static partial class AlertOptionsValidation
+internal static class AlertOptionsValidation
 {
     public const string Section = "Health:Alerts";
     public const int MaxAttemptsLimit = 20;
@@ -20,18 +18,7 @@ internal static partial class AlertOptionsValidation
         foreach (var (name, webhook) in options.Webhooks)
         {
             var key = $"{Section}:Webhooks:{name}";
-            if (!IsHttpUrl(webhook.Url))
-            {
-                errors.Add($"{key}:Url must be an absolute http or https URL.");
-            }
-
-            foreach (var (header, value) in webhook.Headers)
-            {
-                if (!HeaderName().IsMatch(header) || value.AsSpan().ContainsAny('\r', '\n'))
-                {
-                    errors.Add($"{key}:Headers:{header} must be a valid header name with a single-line value.");
-                }
-            }
+            Configuration.HttpTargetValidation.Validate(errors, key, webhook.Url, webhook.Headers);
         }
 
         if (options.CoolDown < TimeSpan.Zero || options.CoolDown > CoolDownLimit)
@@ -69,11 +56,4 @@ internal static partial class AlertOptionsValidation
             errors.Add($"{Section}:Instance must not be empty.");
         }
     }
-
-    private static bool IsHttpUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
-
-    // RFC 9110 token characters.
-    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
-    private static partial Regex HeaderName();
 }

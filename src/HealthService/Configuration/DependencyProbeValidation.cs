@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
@@ -10,7 +9,7 @@ namespace HealthService.Configuration;
 /// Start-up checks of <c>Health:Postgres</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
 /// and never repeat a connection string, URL or header value: those can hold secrets.
 /// </summary>
-internal static partial class DependencyProbeValidation
+internal static class DependencyProbeValidation
 {
     public static void Validate(List<string> errors, HealthOptions options)
     {
@@ -62,11 +61,7 @@ internal static partial class DependencyProbeValidation
     private static void Http(List<string> errors, string key, HttpProbeOptions http, TimeSpan interval)
     {
         ValidateTimeout(errors, key, http.Timeout, interval);
-        if (!Uri.TryCreate(http.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            errors.Add($"{key}:Url must be an absolute http or https URL.");
-        }
-
+        HttpTargetValidation.Validate(errors, key, http.Url, http.Headers);
         if (!HttpProbeOptions.Methods.Contains(http.Method, StringComparer.OrdinalIgnoreCase))
         {
             errors.Add($"{key}:Method must be one of {string.Join(", ", HttpProbeOptions.Methods)} (was '{http.Method}').");
@@ -75,14 +70,6 @@ internal static partial class DependencyProbeValidation
         if (!ExpectedStatusCodes.TryParse(http.ExpectedStatus, out _))
         {
             errors.Add($"{key}:ExpectedStatus must be status codes (100-599) or ranges such as 200-299 or 200,204,301-302 (was '{http.ExpectedStatus}').");
-        }
-
-        foreach (var (header, value) in http.Headers)
-        {
-            if (!HeaderName().IsMatch(header) || value.AsSpan().ContainsAny('\r', '\n'))
-            {
-                errors.Add($"{key}:Headers:{header} must be a valid header name with a single-line value.");
-            }
         }
     }
 
@@ -117,8 +104,4 @@ internal static partial class DependencyProbeValidation
         var end = message.IndexOfAny(['\r', '\n']);
         return end < 0 ? message : message[..end];
     }
-
-    // RFC 9110 token characters.
-    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
-    private static partial Regex HeaderName();
 }

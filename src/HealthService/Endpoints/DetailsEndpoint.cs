@@ -39,12 +39,10 @@ internal sealed class DetailsEndpoint(HealthSnapshotStore store, DrainState drai
         }
 
         var snapshot = store.Current;
-        var readiness = drain.IsDraining ? "Draining"
-            : snapshot is null ? "Starting"
-            : time.GetTimestamp() > snapshot.StaleAfterTimestamp || !snapshot.IsReady ? "Unhealthy"
-            : "OK";
+        var state = ReadinessDecision.Of(snapshot, drain, time);
+        var readiness = state == Readiness.Ok ? "OK" : state.ToString();
         var response = context.Response;
-        response.StatusCode = readiness == "OK" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        response.StatusCode = state == Readiness.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         if (HttpMethods.IsHead(context.Request.Method))

@@ -9,23 +9,11 @@ namespace HealthService.Endpoints;
 /// </summary>
 internal sealed class ReadinessEndpoint(HealthSnapshotStore store, DrainState drain, TimeProvider time)
 {
-    public Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => ReadinessDecision.Of(store.Current, drain, time) switch
     {
-        if (drain.IsDraining)
-        {
-            return PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Draining);
-        }
-
-        var snapshot = store.Current;
-        if (snapshot is null)
-        {
-            return PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Starting);
-        }
-
-        // A snapshot nobody has refreshed for too long means the evaluation loop is stuck: not a basis for "OK".
-        var fresh = time.GetTimestamp() <= snapshot.StaleAfterTimestamp;
-        return fresh && snapshot.IsReady
-            ? PlainTextResponse.WriteAsync(context, StatusCodes.Status200OK, PlainTextResponse.Ok)
-            : PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Unhealthy);
-    }
+        Readiness.Ok => PlainTextResponse.WriteAsync(context, StatusCodes.Status200OK, PlainTextResponse.Ok),
+        Readiness.Starting => PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Starting),
+        Readiness.Draining => PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Draining),
+        _ => PlainTextResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PlainTextResponse.Unhealthy),
+    };
 }

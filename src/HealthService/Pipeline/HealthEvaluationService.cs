@@ -124,8 +124,9 @@ internal sealed class HealthEvaluationService(
         .Where(e => e.Value.Status == HealthStatus.Unhealthy && HealthTags.IsCritical(e.Value.Tags))
         .Select(e => e.Key));
 
+    // A registration without a timeout of its own (zero or infinite) takes Health:Timeout.
     private static TimeSpan DeadlineOf(HealthCheckRegistration registration, HealthOptions settings) =>
-        registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan
+        settings.DeadlineOf(registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan
             ? registration.Timeout
-            : settings.Timeout;
+            : null);
 }
