@@ -105,6 +105,21 @@ public sealed class AlertTests
         Assert.DoesNotContain(factory.Logs.Events, e => e.Level >= LogEventLevel.Warning && !IsProbeOrReadinessEvent(e));
     }
 
+    [Fact]
+    public async Task A_receiver_that_never_answers_is_given_up_at_the_delivery_timeout()
+    {
+        await using var hanging = StubHttpServer.Start(StubBehavior.NeverAnswer());
+        await using var factory = Factory(hanging.Url("/hooks"), new ControllableHealthCheck { Mode = ProbeMode.Unhealthy })
+            .With("Health:Alerts:Timeout", "00:00:00.300")
+            .With("Health:Alerts:MaxAttempts", "2");
+
+        var failed = await WaitForLogAsync(factory, "AlertDeliveryFailed", TimeSpan.FromSeconds(10));
+
+        Assert.Equal("timed out after 0.3 s", CollectingSink.Scalar(failed, "Failure"));
+        Assert.Equal("2", CollectingSink.Scalar(failed, "Attempts"));
+        Assert.Equal(2, hanging.Hits);
+    }
+
     [Theory]
     [InlineData("closed port", "connection refused")]
     [InlineData("always 503", "status 503")]

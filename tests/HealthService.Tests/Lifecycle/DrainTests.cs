@@ -13,8 +13,10 @@ public sealed class DrainTests
 
     private sealed record Observation(TimeSpan At, string Path, int Status, string Body, string? Failure);
 
-    [Fact]
-    public async Task On_SIGTERM_health_drains_at_once_everything_else_is_served_for_the_drain_delay_then_the_process_exits_0()
+    [Theory]
+    [InlineData("TERM")] // orchestrators: docker stop, ECS, Auto Scaling
+    [InlineData("INT")] // Ctrl+C in a terminal
+    public async Task On_SIGTERM_or_SIGINT_health_drains_at_once_everything_else_is_served_for_the_drain_delay_then_the_process_exits_0(string signal)
     {
         var drainDelay = TimeSpan.FromSeconds(2);
         var port = ServiceProcess.FreeLoopbackPort();
@@ -58,7 +60,7 @@ public sealed class DrainTests
 
         await Task.Delay(500, TestContext.Current.CancellationToken);
         var signalled = clock.Elapsed;
-        service.Signal("TERM");
+        service.Signal(signal);
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(15));
         var exited = clock.Elapsed - signalled;
         await stop.CancelAsync();

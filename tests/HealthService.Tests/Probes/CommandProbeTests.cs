@@ -43,6 +43,17 @@ public sealed class CommandProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_is_not_critical_unless_configured_so()
+    {
+        await using var factory = new HealthServiceFactory().With("Health:Command:check:Path", Script("echo 'CRITICAL: queue full'\nexit 2"));
+
+        var change = await factory.WaitForProbeAsync("command:check", "Unhealthy");
+        await factory.WaitForStatusAsync(200, "OK");
+
+        Assert.Equal("CRITICAL: queue full", CollectingSink.Scalar(change, "Reason"));
+    }
+
+    [Fact]
     public async Task A_command_without_output_is_described_by_its_exit_code()
     {
         await using var factory = Factory(Script("exit 2"));

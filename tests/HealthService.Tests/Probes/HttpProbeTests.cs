@@ -77,6 +77,43 @@ public sealed class HttpProbeTests
     }
 
     [Fact]
+    public async Task A_probe_timeout_overrides_Health_Timeout()
+    {
+        // 400 ms is inside the default deadline (Health:Timeout 0.5 s here) but not inside the probe's own 0.2 s.
+        await using var stub = StubHttpServer.Start(StubBehavior.Slow(TimeSpan.FromMilliseconds(400)));
+        await using var factory = Factory(stub.Url()).With("Health:Http:api:Timeout", "00:00:00.200");
+
+        var change = await factory.WaitForProbeAsync("http:api", "Unhealthy");
+
+        Assert.Equal("timed out after 0.2 s", CollectingSink.Scalar(change, "Reason"));
+    }
+
+    [Fact]
+    public async Task An_https_url_to_a_plain_http_server_is_a_TLS_error()
+    {
+        // A plain HTTP server answers a TLS handshake with an HTTP error page, as many do.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var server = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptTcpClientAsync(stop.Token);
+                await client.GetStream().WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), stop.Token);
+            }
+        }, CancellationToken.None);
+        await using var factory = Factory(new Uri($"https://127.0.0.1:{port}/health"));
+
+        var change = await factory.WaitForProbeAsync("http:api", "Unhealthy");
+
+        Assert.Equal($"GET https://127.0.0.1:{port}: TLS error", CollectingSink.Scalar(change, "Reason"));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_times_out()
     {
         await using var stub = StubHttpServer.Start(StubBehavior.NeverAnswer());
