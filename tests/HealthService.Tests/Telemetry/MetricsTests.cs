@@ -75,5 +75,7 @@ public sealed class MetricsTests
         Assert.Equal("POST", export.Method);
         Assert.Equal("/v1/metrics", export.Path);
         Assert.Equal("application/x-protobuf", export.Headers["Content-Type"]);
+        // The protobuf carries the metric names as plain strings.
+        Assert.Contains(collector.Requests, r => r.Body.Contains("healthservice.probe.status", StringComparison.Ordinal));
     }
 }
