@@ -48,6 +48,7 @@ public sealed class ConfigurationTests
     [InlineData("Health:Postgres:main:Critical=true", "Health:Postgres:main:ConnectionString is required")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db;Pasword=hunter2", "Health:Postgres:main:ConnectionString is not a valid connection string")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db;Port=eighty;Password=hunter2", "Health:Postgres:main:ConnectionString is not a valid connection string")]
+    [InlineData("Health:Postgres:main:ConnectionString=Host=db;Password=pa;hunter2=ss", "Health:Postgres:main:ConnectionString is not a valid connection string")] // an unquoted ';' inside the password
     [InlineData("Health:Postgres:main:ConnectionString=Username=app;Password=hunter2", "Health:Postgres:main:ConnectionString names no Host")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:00", "Health:Postgres:main:Timeout must be greater than zero")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:06", "Health:Postgres:main:Timeout must be greater than zero and no longer than Health:Interval")]

@@ -53,8 +53,12 @@ internal static class DependencyProbeValidation
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            // Npgsql names the keyword that failed; its message never holds the value.
-            errors.Add($"{key}:ConnectionString is not a valid connection string ({ex.GetType().Name}: {FirstSentence(ex.Message)}).");
+            // Npgsql's message is not repeated: it names the keyword that failed, and in "Password=p;w=rd" that
+            // keyword ("w") is part of the password.
+            errors.Add($"{key}:ConnectionString is not a valid connection string: "
+                + (ex is ArgumentException
+                    ? "a keyword is unknown or a value does not parse (see the Npgsql connection string parameters)."
+                    : "it does not parse as keyword=value pairs."));
         }
     }
 
@@ -97,11 +101,5 @@ internal static class DependencyProbeValidation
         {
             HealthOptionsValidator.ValidateTimeout(errors, $"{key}:Timeout", value, interval);
         }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
     }
 }
