@@ -42,10 +42,12 @@ public class ReadinessHandlerBenchmarks
         var store = new HealthSnapshotStore();
         store.Publish(new HealthSnapshot(
             new HealthReport(entries, TimeSpan.FromMilliseconds(3)),
+            entries.ToDictionary(e => e.Key, _ => time.GetUtcNow()),
             IsReady: true,
+            AwaitsCritical: false,
             time.GetUtcNow(),
             StaleAfterTimestamp: time.GetTimestamp() + (time.TimestampFrequency * 3600)));
-        _service = new ReadinessEndpoint(store, new DrainState(), time).HandleAsync;
+        _service = new ReadinessEndpoint(new ReadinessDecision(store, new DrainState(), time)).HandleAsync;
         _bare = BareHandler;
     }
 

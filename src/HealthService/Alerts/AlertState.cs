@@ -11,7 +11,8 @@ internal sealed record AlertState(bool IsReady, IReadOnlyList<AlertState.Probe> 
 {
     public string Status => IsReady ? AlertEvent.Ready : AlertEvent.NotReady;
 
-    public static AlertState From(HealthSnapshot snapshot)
+    /// <param name="readiness">The one readiness decision on <paramref name="snapshot"/>: ready means <c>/health</c> answers 200.</param>
+    public static AlertState From(HealthSnapshot snapshot, Readiness readiness)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var probes = snapshot.Report.Entries
@@ -19,7 +20,7 @@ internal sealed record AlertState(bool IsReady, IReadOnlyList<AlertState.Probe> 
             .Select(entry => new Probe(entry.Key, entry.Value.Status, entry.Value.Description ?? entry.Value.Status.ToString()))
             .OrderBy(probe => probe.Name, StringComparer.Ordinal)
             .ToArray();
-        return new AlertState(snapshot.IsReady, probes, snapshot.CompletedAt.UtcDateTime);
+        return new AlertState(readiness == Readiness.Ok, probes, snapshot.CompletedAt.UtcDateTime);
     }
 
     public bool SameAs(AlertState? other)

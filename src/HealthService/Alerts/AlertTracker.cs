@@ -39,9 +39,15 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
         _logger = logger ?? NullLogger<AlertTracker>.Instance;
     }
 
-    public void OnPublished(HealthSnapshot? previous, HealthSnapshot current)
+    public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
     {
-        var state = AlertState.From(current);
+        // Starting is no news yet, and a drain is a planned stop (every deploy has one per instance), not an incident.
+        if (readiness is Readiness.Starting or Readiness.Draining)
+        {
+            return;
+        }
+
+        var state = AlertState.From(current, readiness);
         lock (_gate)
         {
             if (_disposed)

@@ -12,6 +12,9 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
     private const int MinApiKeyLength = 16;
     private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
 
+    // A day is far beyond any useful staleness bound, and keeps timestamp arithmetic far from overflowing.
+    private static readonly TimeSpan MaxMaxAge = TimeSpan.FromDays(1);
+
     // ECS allows at most 120 s between SIGTERM and SIGKILL on Fargate; five minutes covers EC2 hooks too.
     private static readonly TimeSpan MaxDrain = TimeSpan.FromMinutes(5);
 
@@ -28,9 +31,13 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
         else
         {
             ValidateTimeout(errors, $"{section}:Timeout", options.Timeout, options.Interval);
-            if (options.MaxAge is { } maxAge && maxAge <= options.Interval + options.Timeout)
+            if (options.MaxAge is { } maxAge && (maxAge <= options.Interval + options.Timeout || maxAge > MaxMaxAge))
             {
-                errors.Add($"{section}:MaxAge must be longer than Health:Interval plus Health:Timeout ({options.Interval + options.Timeout}), or a fresh snapshot could count as stale (was {maxAge}).");
+                errors.Add($"{section}:MaxAge must be longer than Health:Interval plus Health:Timeout ({options.Interval + options.Timeout}), or a fresh snapshot could count as stale, and at most {MaxMaxAge} (was {maxAge}).");
+            }
+            else
+            {
+                ValidateCriticalDeadlines(errors, options);
             }
 
             ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
@@ -48,6 +55,11 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
         if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > MaxDrain)
         {
             errors.Add($"{section}:ShutdownTimeout must be greater than zero and at most {MaxDrain} (was {options.ShutdownTimeout}).");
+        }
+
+        if (options.Details.LocalPort is < 0 or > 65535)
+        {
+            errors.Add($"{section}:Details:LocalPort must be a port number (1-65535), or 0 for no local listener (was {options.Details.LocalPort}).");
         }
 
         if (options.Details.ApiKey is { } apiKey)
@@ -75,6 +87,31 @@ public sealed class HealthOptionsValidator : IValidateOptions<HealthOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// A critical probe's result must be renewed before it counts as stale: the interval plus its deadline must be
+    /// shorter than <c>Health:MaxAge</c>. Reporting-only probes have no such bound: their age never decides <c>/health</c>.
+    /// </summary>
+    private static void ValidateCriticalDeadlines(List<string> errors, HealthOptions options)
+    {
+        var probes = new List<(string Key, bool Critical, TimeSpan? Timeout)>
+        {
+            ($"{HealthOptions.SectionName}:Memory", options.Memory.Enabled && options.Memory.Critical, options.Memory.Timeout),
+            ($"{HealthOptions.SectionName}:Cpu", options.Cpu.Enabled && options.Cpu.Critical, options.Cpu.Timeout),
+            ($"{HealthOptions.SectionName}:Disk", options.Disk.Enabled && options.Disk.Critical, options.Disk.Timeout),
+        };
+        probes.AddRange(options.Postgres.Select(p => ($"{HealthOptions.SectionName}:Postgres:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        probes.AddRange(options.Http.Select(p => ($"{HealthOptions.SectionName}:Http:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        probes.AddRange(options.Command.Select(p => ($"{HealthOptions.SectionName}:Command:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        var maxAge = options.EffectiveMaxAge;
+        foreach (var (key, critical, timeout) in probes)
+        {
+            if (critical && timeout is { } deadline && deadline > TimeSpan.Zero && options.Interval + deadline >= maxAge)
+            {
+                errors.Add($"{key}:Timeout ({deadline}) plus Health:Interval ({options.Interval}) must be shorter than Health:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
+            }
+        }
     }
 
     /// <summary>A probe deadline must be positive and no longer than the interval, or rounds would overlap.</summary>

@@ -10,7 +10,7 @@ namespace HealthService.Endpoints;
 /// Writes a snapshot in the JSON shape HealthChecks UI clients read (that of AspNetCore.HealthChecks.UI.Client's
 /// <c>UIResponseWriter</c>: <c>status</c>, <c>totalDuration</c>, <c>entries</c> with <c>data</c>,
 /// <c>description</c>, <c>duration</c>, <c>status</c>, <c>tags</c>), plus <c>readiness</c> (what <c>/health</c>
-/// answers), the service <c>version</c> and the snapshot's age. Descriptions are already sanitised by the
+/// answers), the service <c>version</c>, the snapshot's age and each result's <c>completedAt</c> and <c>age</c>. Descriptions are already sanitised by the
 /// pipeline and entries carry no exception.
 /// </summary>
 internal static class DetailsResponseWriter
@@ -18,7 +18,7 @@ internal static class DetailsResponseWriter
     public static readonly string Version =
         typeof(DetailsResponseWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, TimeSpan? age)
+    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, DateTimeOffset now)
     {
         json.WriteStartObject();
         json.WriteString("status", (snapshot?.Report.Status ?? HealthStatus.Unhealthy).ToString());
@@ -45,15 +45,21 @@ internal static class DetailsResponseWriter
             }
 
             json.WriteEndArray();
+            if (snapshot!.ResultTimes.TryGetValue(name, out var completedAt))
+            {
+                json.WriteString("completedAt", completedAt);
+                json.WriteString("age", Format(now - completedAt));
+            }
+
             json.WriteEndObject();
         }
 
         json.WriteEndObject();
         json.WriteString("readiness", readiness);
         json.WriteString("version", Version);
-        if (snapshot is not null && age is { } snapshotAge)
+        if (snapshot is not null)
         {
-            json.WriteString("snapshotAge", Format(snapshotAge));
+            json.WriteString("snapshotAge", Format(now - snapshot.CompletedAt));
             json.WriteString("snapshotCompletedAt", snapshot.CompletedAt);
         }
 

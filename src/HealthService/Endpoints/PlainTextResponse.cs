@@ -10,6 +10,7 @@ internal static class PlainTextResponse
     public static readonly byte[] Unhealthy = "Unhealthy"u8.ToArray();
     public static readonly byte[] Starting = "Starting"u8.ToArray();
     public static readonly byte[] Draining = "Draining"u8.ToArray();
+    public static readonly byte[] Stale = "Stale"u8.ToArray();
 
     public static async Task WriteAsync(HttpContext context, int statusCode, byte[] body)
     {

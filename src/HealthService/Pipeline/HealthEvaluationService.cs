@@ -5,27 +5,37 @@ using Microsoft.Extensions.Options;
 namespace HealthService.Pipeline;
 
 /// <summary>
-/// The only place probes run: every <c>Health:Interval</c> it evaluates all registered probes concurrently, each
-/// under its deadline, and publishes the results as a snapshot. <c>/health</c> reads that snapshot, so request
-/// rate never turns into load on a dependency.
+/// The only place probes run. Every <c>Health:Interval</c> the loop beats (a heartbeat that proves it is alive) and
+/// starts every probe, each under its own deadline; each result is published the moment its probe completes, so a
+/// slow or hung probe delays nothing but its own result. <c>/health</c> reads the latest snapshot, so request rate
+/// never turns into load on a dependency.
 /// </summary>
 internal sealed class HealthEvaluationService(
     IOptions<HealthCheckServiceOptions> checks,
     IOptions<HealthOptions> options,
     HealthSnapshotStore store,
+    ReadinessDecision readiness,
     IEnumerable<IHealthSnapshotListener> listeners,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<HealthEvaluationService> logger) : BackgroundService
 {
+    // Publishing is serialised: results arrive from many probes at once, and listeners see one change at a time.
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ProbeResult> _results = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IHealthSnapshotListener[] _listeners = [.. listeners];
+    private ProbeRunner[] _runners = [];
+    private long _heartbeat;
+    private TimeSpan _lastRoundDuration;
+    private Readiness? _lastReadiness;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var runners = checks.Value.Registrations
-            .Select(registration => new ProbeRunner(registration, DeadlineOf(registration, settings), scopes, time))
-            .ToArray();
-        logger.PipelineStarted(runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
-        foreach (var runner in runners)
+        _runners = [.. checks.Value.Registrations.Select(registration =>
+            new ProbeRunner(registration, ProbeDeadlines.Of(registration, settings), scopes, time))];
+        logger.PipelineStarted(_runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
+        foreach (var runner in _runners)
         {
             logger.ProbeRegistered(runner.Registration.Name, runner.IsCritical, runner.Deadline.TotalMilliseconds);
         }
@@ -37,11 +47,11 @@ internal sealed class HealthEvaluationService(
             {
                 try
                 {
-                    await EvaluateRoundAsync(runners, settings.EffectiveMaxAge, stoppingToken).ConfigureAwait(false);
+                    StartRound(settings.EffectiveMaxAge, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Keep going: a round that fails leaves the snapshot to age, and staleness turns /health to 503.
+                    // Keep going: a round that fails leaves the results to age, and staleness turns /health to 503.
                     logger.EvaluationRoundFailed(ex);
                 }
             }
@@ -53,48 +63,122 @@ internal sealed class HealthEvaluationService(
         }
     }
 
-    internal async Task EvaluateRoundAsync(ProbeRunner[] runners, TimeSpan maxAge, CancellationToken stoppingToken)
+    /// <summary>Beats, then starts every probe without waiting for any of them.</summary>
+    internal void StartRound(TimeSpan maxAge, CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
-        var tasks = new Task<HealthReportEntry>[runners.Length];
-        for (var i = 0; i < runners.Length; i++)
+        lock (_gate)
         {
-            tasks[i] = runners[i].RunAsync(stoppingToken);
+            _heartbeat = started;
+            Publish(maxAge);
         }
 
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var round = new RoundProgress(_runners.Length, started);
+        foreach (var runner in _runners)
+        {
+            _ = RunProbeAsync(runner, round, maxAge, stoppingToken);
+        }
+    }
 
-        var entries = new Dictionary<string, HealthReportEntry>(runners.Length, StringComparer.OrdinalIgnoreCase);
+    private async Task RunProbeAsync(ProbeRunner runner, RoundProgress round, TimeSpan maxAge, CancellationToken stoppingToken)
+    {
+        try
+        {
+            // RunAsync never throws and always completes by the probe's deadline.
+            var entry = await runner.RunAsync(stoppingToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _results[runner.Registration.Name] = new ProbeResult(entry, runner.IsCritical, time.GetTimestamp(), time.GetUtcNow());
+                var snapshot = Publish(maxAge);
+                if (round.Complete())
+                {
+                    _lastRoundDuration = time.GetElapsedTime(round.Started);
+                    NotifyRoundCompleted(snapshot, _lastRoundDuration);
+                }
+            }
+        }
+#pragma warning disable CA1031 // A failure here must not end the loop; the results age and staleness shows it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            logger.EvaluationRoundFailed(ex);
+        }
+    }
+
+    /// <summary>Builds and publishes the snapshot of the latest results, then tells the log and the listeners. Under the lock.</summary>
+    private HealthSnapshot Publish(TimeSpan maxAge)
+    {
+        var entries = new Dictionary<string, HealthReportEntry>(_results.Count, StringComparer.OrdinalIgnoreCase);
+        var times = new Dictionary<string, DateTimeOffset>(_results.Count, StringComparer.OrdinalIgnoreCase);
         var isReady = true;
-        for (var i = 0; i < runners.Length; i++)
+        var awaitsCritical = false;
+        var oldest = _heartbeat;
+        foreach (var runner in _runners)
         {
-            entries[runners[i].Registration.Name] = results[i];
-            isReady &= !runners[i].IsCritical || results[i].Status != HealthStatus.Unhealthy;
+            var name = runner.Registration.Name;
+            if (!_results.TryGetValue(name, out var result))
+            {
+                awaitsCritical |= runner.IsCritical;
+                continue;
+            }
+
+            entries[name] = result.Entry;
+            times[name] = result.CompletedAt;
+            if (runner.IsCritical)
+            {
+                isReady &= result.Entry.Status != HealthStatus.Unhealthy;
+                oldest = Math.Min(oldest, result.CompletedTimestamp);
+            }
         }
 
-        var report = new HealthReport(entries, time.GetElapsedTime(started));
-        var completed = time.GetTimestamp();
-        var staleAfter = completed + (long)(maxAge.TotalSeconds * time.TimestampFrequency);
-        var snapshot = new HealthSnapshot(report, isReady, time.GetUtcNow(), staleAfter);
+        var snapshot = new HealthSnapshot(
+            new HealthReport(entries, _lastRoundDuration),
+            times,
+            isReady && !awaitsCritical,
+            awaitsCritical,
+            time.GetUtcNow(),
+            ProbeDeadlines.StaleAfter(oldest, maxAge, time.TimestampFrequency));
 
-        // Published first: /health must not wait for the log sink.
+        // Published first: /health must not wait for the log or a listener.
         var previous = store.Current;
         store.Publish(snapshot);
-        LogChanges(previous, snapshot);
-        foreach (var listener in listeners)
+        var verdict = readiness.Of(snapshot);
+        LogChanges(previous, snapshot, verdict);
+        foreach (var listener in _listeners)
         {
             try
             {
-                listener.OnPublished(previous, snapshot);
+                listener.OnPublished(previous, snapshot, verdict);
             }
+#pragma warning disable CA1031 // One listener's bug must not stop the others or the loop.
             catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                logger.SnapshotListenerFailed(listener.GetType().Name, ex);
+            }
+        }
+
+        return snapshot;
+    }
+
+    private void NotifyRoundCompleted(HealthSnapshot snapshot, TimeSpan duration)
+    {
+        foreach (var listener in _listeners)
+        {
+            try
+            {
+                listener.OnRoundCompleted(snapshot, duration);
+            }
+#pragma warning disable CA1031 // One listener's bug must not stop the others or the loop.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 logger.SnapshotListenerFailed(listener.GetType().Name, ex);
             }
         }
     }
 
-    private void LogChanges(HealthSnapshot? previous, HealthSnapshot current)
+    private void LogChanges(HealthSnapshot? previous, HealthSnapshot current, Readiness verdict)
     {
         foreach (var (name, entry) in current.Report.Entries)
         {
@@ -110,23 +194,38 @@ internal sealed class HealthEvaluationService(
             logger.ProbeStatusChanged(level, name, from, entry.Status, entry.Duration.TotalMilliseconds, entry.Description);
         }
 
-        var readinessLevel = current.IsReady ? LogLevel.Information : LogLevel.Warning;
-        if ((previous is null || previous.IsReady != current.IsReady) && logger.IsEnabled(readinessLevel))
+        if (_lastReadiness == verdict)
         {
-            var from = previous is null ? "Starting" : Readiness(previous);
-            logger.ReadinessChanged(readinessLevel, from, Readiness(current), FailingCritical(current.Report));
+            return;
+        }
+
+        var previousReadiness = _lastReadiness ?? Readiness.Starting;
+        _lastReadiness = verdict;
+        if (verdict == previousReadiness)
+        {
+            return; // the first heartbeat, before any result: still starting, no news
+        }
+
+        var readinessLevel = verdict == Readiness.Ok ? LogLevel.Information : LogLevel.Warning;
+        if (logger.IsEnabled(readinessLevel))
+        {
+            logger.ReadinessChanged(readinessLevel, ReadinessDecision.Name(previousReadiness), ReadinessDecision.Name(verdict), FailingCritical(current.Report));
         }
     }
-
-    private static string Readiness(HealthSnapshot snapshot) => snapshot.IsReady ? "Ready" : "NotReady";
 
     private static string FailingCritical(HealthReport report) => string.Join(", ", report.Entries
         .Where(e => e.Value.Status == HealthStatus.Unhealthy && HealthTags.IsCritical(e.Value.Tags))
         .Select(e => e.Key));
 
-    // A registration without a timeout of its own (zero or infinite) takes Health:Timeout.
-    private static TimeSpan DeadlineOf(HealthCheckRegistration registration, HealthOptions settings) =>
-        settings.DeadlineOf(registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan
-            ? registration.Timeout
-            : null);
+    private sealed record ProbeResult(HealthReportEntry Entry, bool IsCritical, long CompletedTimestamp, DateTimeOffset CompletedAt);
+
+    /// <summary>Counts a round's probes down to its end. Used under the lock.</summary>
+    private sealed class RoundProgress(int probes, long started)
+    {
+        private int _remaining = probes;
+
+        public long Started => started;
+
+        public bool Complete() => --_remaining == 0;
+    }
 }

@@ -5,6 +5,7 @@ using HealthService.Probes;
 using HealthService.Probes.Resources;
 using HealthService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace HealthService.Pipeline;
@@ -23,7 +24,12 @@ public static class HealthPipelineExtensions
         services.AddSingleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();
+        services.AddSingleton<ReadinessDecision>();
         services.AddHostedService<HealthEvaluationService>();
+
+        // Probes added in code are checked at start like configured ones (names, deadlines against the schedule).
+        services.AddOptions<HealthCheckServiceOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HealthCheckServiceOptions>, ProbeRegistrationValidator>();
 
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();

@@ -36,8 +36,9 @@ public sealed class AlertTrackerTests
             p => p.Name,
             p => new HealthReportEntry(p.Status, p.Reason, TimeSpan.Zero, null, null, HealthTags.For(p.Critical)));
         var isReady = probes.All(p => !p.Critical || p.Status != HealthStatus.Unhealthy);
-        var snapshot = new HealthSnapshot(new HealthReport(entries, TimeSpan.Zero), isReady, _time.GetUtcNow(), long.MaxValue);
-        tracker.OnPublished(_previous, snapshot);
+        var times = entries.ToDictionary(e => e.Key, _ => _time.GetUtcNow());
+        var snapshot = new HealthSnapshot(new HealthReport(entries, TimeSpan.Zero), times, isReady, AwaitsCritical: false, _time.GetUtcNow(), long.MaxValue);
+        tracker.OnPublished(_previous, snapshot, isReady ? Readiness.Ok : Readiness.Unhealthy);
         _previous = snapshot;
     }
 

@@ -38,6 +38,39 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task The_readiness_gauge_reads_0_while_draining_as_health_does()
+    {
+        await using var factory = new HealthServiceFactory().WithCheck("db", new ControllableHealthCheck());
+        await factory.WaitForStatusAsync(200, "OK");
+        using var ready = new MetricCollector<int>(Meters(factory), "HealthService", "healthservice.ready");
+
+        factory.Services.GetRequiredService<HealthService.Lifecycle.DrainState>().Begin();
+
+        await factory.WaitForStatusAsync(503, "Draining");
+        ready.RecordObservableInstruments();
+        Assert.Equal(0, ready.LastMeasurement?.Value);
+    }
+
+    [Fact]
+    public async Task Snapshot_and_result_ages_are_gauges_that_grow_until_the_next_result()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Interval", "00:00:05").With("Health:Timeout", "00:00:01")
+            .WithCheck("db", new ControllableHealthCheck())
+            .WithServices(services => services.AddSingleton<TimeProvider>(time));
+        await factory.WaitForStatusAsync(200, "OK");
+        using var snapshotAge = new MetricCollector<double>(Meters(factory), "HealthService", "healthservice.snapshot.age");
+        using var probeAge = new MetricCollector<double>(Meters(factory), "HealthService", "healthservice.probe.age");
+
+        time.Advance(TimeSpan.FromSeconds(3)); // less than a round: nothing new is published
+        snapshotAge.RecordObservableInstruments();
+        probeAge.RecordObservableInstruments();
+        Assert.Equal(3, snapshotAge.LastMeasurement?.Value);
+        Assert.Equal(3, probeAge.GetMeasurementSnapshot().Single(m => Tag(m, "probe") == "db").Value);
+    }
+
+    [Fact]
     public async Task Transitions_are_counted_and_durations_recorded()
     {
         var check = new ControllableHealthCheck();
