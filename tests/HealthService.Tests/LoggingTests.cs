@@ -1,10 +1,13 @@
 using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Serilog.Events;
 
 namespace HealthService.Tests;
 
 public sealed class LoggingTests
 {
+    private const string DetailsKey = "k3y-for-the-detailed-view-0123456789";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -31,7 +34,7 @@ public sealed class LoggingTests
         Assert.All(changes, e => Assert.InRange(double.Parse(CollectingSink.Scalar(e, "DurationMs")!, System.Globalization.CultureInfo.InvariantCulture), double.Epsilon, 500));
 
         var readiness = factory.Logs.WithEventName("ReadinessChanged").Select(e => CollectingSink.Scalar(e, "Readiness"));
-        Assert.Equal(["Ready", "NotReady", "Ready"], readiness);
+        Assert.Equal(["OK", "Unhealthy", "OK"], readiness);
     }
 
     [Fact]
@@ -59,26 +62,58 @@ public sealed class LoggingTests
     [Fact]
     public async Task Other_requests_are_logged_once_each_by_request_logging()
     {
-        await using var factory = new HealthServiceFactory();
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Details:Enabled", "true")
+            .With("Health:Details:ApiKey", DetailsKey)
+            .WithRemoteAddress(System.Net.IPAddress.Parse("10.0.3.7"));
         await factory.WaitForStatusAsync(200, "OK");
 
-        await factory.CreateClient().GetAsync("/not-here", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/details?verbose=1");
+        request.Headers.Add("X-Health-Key", DetailsKey);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await factory.CreateClient().SendAsync(request, Ct)).StatusCode);
 
-        var request = Assert.Single(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/not-here");
-        Assert.Equal("404", CollectingSink.Scalar(request, "StatusCode"));
+        var logged = await factory.Logs.WaitForAsync(e => CollectingSink.Scalar(e, "RequestPath") == "/health/details");
+        Assert.Equal("200", CollectingSink.Scalar(logged, "StatusCode"));
+        Assert.Equal(LogEventLevel.Information, logged.Level);
+        await Task.Delay(200, Ct);
+        Assert.Single(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/health/details");
+        Assert.DoesNotContain(DetailsKey, factory.AllLogText(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Requests_for_the_detailed_view_are_logged_even_when_refused()
+    public async Task Unknown_paths_and_refused_detail_requests_are_counted_and_summed_up_once_a_minute()
     {
-        await using var factory = new HealthServiceFactory();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var factory = new HealthServiceFactory()
+            .WithServices(services => services.AddSingleton<TimeProvider>(time));
         await factory.WaitForStatusAsync(200, "OK");
+        var client = factory.CreateClient();
 
-        var response = await factory.CreateClient().GetAsync("/health/details", Ct);
+        for (var i = 0; i < 300; i++)
+        {
+            await client.GetAsync($"/wp-admin/{i}.php", Ct);
+        }
 
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode); // the view is off by default
-        var request = Assert.Single(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/health/details");
-        Assert.Equal("404", CollectingSink.Scalar(request, "StatusCode"));
+        for (var i = 0; i < 40; i++)
+        {
+            using var request = new HttpRequestMessage(i % 2 == 0 ? HttpMethod.Get : HttpMethod.Post, "/health/details");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.SendAsync(request, Ct)).StatusCode); // the view is off by default
+        }
+
+        // Not one line per request: an outsider cannot drive log volume.
+        await Task.Delay(300, Ct);
+        Assert.DoesNotContain(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") is not null);
+
+        for (var i = 0; i < 6; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(50, Ct);
+        }
+
+        var summary = await factory.Logs.WaitForAsync(e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains("RequestsCounted", StringComparison.Ordinal));
+        Assert.Equal(("300", "40"), (CollectingSink.Scalar(summary, "Unmatched"), CollectingSink.Scalar(summary, "RefusedDetails")));
+        Assert.Equal(LogEventLevel.Information, summary.Level);
+        Assert.Single(factory.Logs.WithEventName("RequestsCounted"));
     }
 
     [Fact]
@@ -135,13 +170,18 @@ public sealed class LoggingTests
     {
         await using var factory = new HealthServiceFactory()
             .With("Serilog:MinimumLevel:Override:HealthService", "Warning")
+            .With("Health:Details:Enabled", "true")
+            .With("Health:Details:ApiKey", DetailsKey)
+            .WithRemoteAddress(System.Net.IPAddress.Parse("10.0.3.7"))
             .WithCheck("quiet", new ControllableHealthCheck());
         await factory.WaitForStatusAsync(200, "OK");
-        await factory.CreateClient().GetAsync("/not-here", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/details");
+        request.Headers.Add("X-Health-Key", DetailsKey);
+        await factory.CreateClient().SendAsync(request, Ct);
+        await factory.Logs.WaitForAsync(e => CollectingSink.Scalar(e, "RequestPath") == "/health/details");
 
         // The service's own Information events (probe and readiness changes) are filtered out; request logging,
         // in the Serilog.AspNetCore namespace, still writes.
         Assert.DoesNotContain(factory.Logs.Events, e => e.Level < LogEventLevel.Warning && CollectingSink.Scalar(e, "SourceContext")?.StartsWith("HealthService", StringComparison.Ordinal) == true);
-        Assert.Contains(factory.Logs.Events, e => CollectingSink.Scalar(e, "RequestPath") == "/not-here");
     }
 }

@@ -19,35 +19,74 @@ public static class LoggingExtensions
         typeof(Serilog.Formatting.Compact.CompactJsonFormatter).Assembly,
         typeof(ConfigurationLoggerConfigurationExtensions).Assembly);
 
+    /// <summary>Events the queue in front of the log output holds while the output is stalled; beyond it, events are dropped.</summary>
+    internal const int QueueCapacity = 10_000;
+
+    /// <summary>How long the service waits at exit for queued events to be written, so a stalled output cannot hold it up.</summary>
+    internal static readonly TimeSpan FlushOnExit = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Serilog, configured from the <c>Serilog</c> section (levels, sinks, formatter). Each host builds its own
-    /// logger instead of setting the static <c>Log.Logger</c>, so several hosts in one process (tests) do not
-    /// write through each other's logger; the container disposes it on exit, which flushes it.
+    /// Serilog, configured from the <c>Serilog</c> section (levels, sinks, formatter). Every sink, those from
+    /// configuration and those registered in DI, sits behind one bounded queue drained by a background thread: a
+    /// stalled output (a stdout pipe nobody reads, awslogs in blocking mode) makes the queue drop events and count them,
+    /// and never blocks the evaluation loop or a request. Levels are applied before the queue, so it holds only what
+    /// will be written. Each host builds its own logger instead of setting the static <c>Log.Logger</c>, so several
+    /// hosts in one process (tests) do not write through each other's logger; the container disposes it on exit.
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<LogOutputMonitor>();
+        builder.Services.AddSingleton<UnloggedRequests>();
+        builder.Services.AddHostedService<LogVolumeReporter>();
         builder.Services.AddSerilog(
-            (services, logger) => logger
-                .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>(), ReaderOptions)
-                .ReadFrom.Services(services)
-                .Enrich.FromLogContext(),
+            (services, logger) =>
+            {
+                var configuration = services.GetRequiredService<IConfiguration>();
+                var sinks = new LoggerConfiguration()
+                    .ReadFrom.Configuration(configuration, ReaderOptions)
+                    .ReadFrom.Services(services)
+                    .CreateLogger();
+                var queue = new LoggerConfiguration()
+                    .MinimumLevel.Verbose() // filtered already, before the queue
+                    .WriteTo.Async(output => output.Sink(sinks), QueueCapacity, blockWhenFull: false, services.GetRequiredService<LogOutputMonitor>())
+                    .CreateLogger();
+                logger
+                    .ReadFrom.Configuration(WithoutSinks(configuration), ReaderOptions)
+                    .Enrich.FromLogContext()
+                    .WriteTo.Sink(new FlushWithinSink(queue, FlushOnExit));
+            },
             preserveStaticLogger: true);
         return builder;
     }
 
+    /// <summary>The <c>Serilog</c> section without its sinks: levels, enrichers and properties for the logger in front of the queue.</summary>
+    private static IConfiguration WithoutSinks(IConfiguration configuration) => new ConfigurationBuilder()
+        .AddInMemoryCollection(configuration.GetSection("Serilog").AsEnumerable()
+            .Where(setting => !string.IsNullOrEmpty(setting.Value)
+                && !setting.Key.StartsWith("Serilog:WriteTo", StringComparison.OrdinalIgnoreCase)
+                && !setting.Key.StartsWith("Serilog:AuditTo", StringComparison.OrdinalIgnoreCase)))
+        .Build();
+
     /// <summary>
     /// One event per request, except on <c>/health</c> and <c>/health/live</c>: load balancers and orchestrators poll
     /// them every few seconds, and a log line per poll would bury everything else (state changes are logged by the
-    /// pipeline instead). Requests for <c>/health/details</c> are logged, refused ones included.
+    /// pipeline instead). Requests that end in 404 or 405 (unknown paths and methods, refused requests for the
+    /// detailed view) are counted and summed up once a minute (<see cref="UnloggedRequests"/>), so that outsiders
+    /// cannot drive log volume.
     /// </summary>
     public static WebApplication UseServiceRequestLogging(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        var unlogged = app.Services.GetRequiredService<UnloggedRequests>();
         app.UseWhen(
             context => !IsPolledPath(context.Request.Path),
-            branch => branch.UseSerilogRequestLogging(options => options.Logger = logger));
+            branch => branch.UseSerilogRequestLogging(options =>
+            {
+                options.Logger = logger;
+                options.GetLevel = unlogged.LevelOf;
+            }));
         return app;
     }
 

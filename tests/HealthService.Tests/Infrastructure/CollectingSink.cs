@@ -23,6 +23,30 @@ public sealed class CollectingSink : ILogEventSink
         _open.Wait(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Waits for an event matching <paramref name="match"/>: events reach sinks through the service's log queue, a
+    /// moment after the code that wrote them.
+    /// </summary>
+    public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match, TimeSpan? timeout = null)
+    {
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var found = Events.FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            if (limit.Elapsed > (timeout ?? TimeSpan.FromSeconds(5)))
+            {
+                Assert.Fail($"No matching log event within {timeout ?? TimeSpan.FromSeconds(5)}. Log:\n{string.Join('\n', Events.Select(e => e.RenderMessage()))}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     public IReadOnlyList<LogEvent> WithEventName(string name) =>
         [.. Events.Where(e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains($"\"{name}\"", StringComparison.Ordinal))];
 

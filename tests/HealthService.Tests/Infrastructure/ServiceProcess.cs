@@ -15,14 +15,21 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
 
-    private ServiceProcess(Process process)
+    private ServiceProcess(Process process, bool readOutput)
     {
         _process = process;
         process.OutputDataReceived += (_, e) => Keep(_stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Keep(_stderr, e.Data);
-        process.BeginOutputReadLine();
+        if (readOutput)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
     }
+
+    /// <summary>Starts reading standard output of a process started with <c>readOutput: false</c>.</summary>
+    public void StartReadingOutput() => _process.BeginOutputReadLine();
 
     private static void Keep(ConcurrentQueue<string> lines, string? line)
     {
@@ -41,7 +48,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the service with quiet defaults for tests; <paramref name="environment"/> entries override them (null removes).</summary>
-    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(environment, readOutput: true, args);
+
+    /// <summary>
+    /// As <see cref="Start(IReadOnlyDictionary{string, string?}, string[])"/>; with <paramref name="readOutput"/> false,
+    /// standard output goes into a pipe that nobody reads until <see cref="StartReadingOutput"/>, as a stalled log driver.
+    /// </summary>
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, bool readOutput, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "HealthService.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -79,7 +93,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
         }
 
-        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
+        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), readOutput);
     }
 
     /// <summary>Sends a signal (TERM, INT, QUIT, ...) as an orchestrator would.</summary>

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HealthService.Tests.Infrastructure;
+
+namespace HealthService.Tests.Logging;
+
+/// <summary>
+/// The real process with its standard output in a pipe that nobody reads, as with the awslogs driver in blocking
+/// mode while CloudWatch Logs throttles: the verdict must keep following health, and /health must stay fast.
+/// </summary>
+public sealed class StalledLogOutputTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(500);
+
+    // The bound: a change shows within one interval plus the probe's deadline plus a second.
+    private static readonly TimeSpan ShowsWithin = Interval + Deadline + TimeSpan.FromSeconds(1);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task With_stdout_stalled_and_unknown_paths_flooded_a_failure_and_its_recovery_both_show_and_health_stays_fast()
+    {
+        await using var dependency = StubHttpServer.Start();
+        var port = ServiceProcess.FreeLoopbackPort();
+        var service = ServiceProcess.Start(
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["Health__Interval"] = "00:00:01",
+                ["Health__Timeout"] = "00:00:00.500",
+                ["Health__DrainDelay"] = "00:00:00",
+                ["Health__Http__api__Url"] = dependency.Url().ToString(),
+                ["Health__Http__api__Critical"] = "true",
+                // Every framework event too, so the pipe and then the queue fill within the first requests.
+                ["Serilog__MinimumLevel__Default"] = "Verbose",
+                ["Serilog__MinimumLevel__Override__Microsoft"] = "Verbose",
+                ["Serilog__MinimumLevel__Override__System"] = "Verbose",
+            },
+            readOutput: false);
+        await using (service)
+        {
+            var health = $"http://127.0.0.1:{port}/health";
+            await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(30));
+
+            using var flooding = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var flood = FloodUnknownPathsAsync(port, flooding.Token);
+            await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the pipe and the queue are full long before this
+            var poller = new HealthPoller(health);
+            var polling = poller.RunAsync(TimeSpan.FromSeconds(60));
+            await poller.WaitForAsync(200, "OK", TimeSpan.FromSeconds(2));
+
+            dependency.Behavior = StubBehavior.Status(503);
+            var failed = Stopwatch.StartNew();
+            await poller.WaitForAsync(503, "Unhealthy", ShowsWithin + TimeSpan.FromSeconds(3));
+            var failureShownAfter = failed.Elapsed;
+
+            dependency.Behavior = StubBehavior.Status(200, "OK");
+            var restored = Stopwatch.StartNew();
+            await poller.WaitForAsync(200, "OK", ShowsWithin + TimeSpan.FromSeconds(3));
+            var recoveryShownAfter = restored.Elapsed;
+
+            // And it stays: a loop blocked on its log line would let the snapshot go stale.
+            await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+            await poller.WaitForAsync(200, "OK", TimeSpan.FromMilliseconds(200));
+            poller.Stop();
+            await polling;
+            await flooding.CancelAsync();
+            var flooded = await flood;
+
+            Assert.True(failureShownAfter <= ShowsWithin, $"The failure showed after {failureShownAfter}, bound {ShowsWithin}");
+            Assert.True(recoveryShownAfter <= ShowsWithin, $"The recovery showed after {recoveryShownAfter}, bound {ShowsWithin}");
+            Assert.True(flooded > 500, $"Only {flooded} flood requests were sent");
+            Assert.True(poller.Slowest < TimeSpan.FromMilliseconds(250), $"The slowest of {poller.Count} /health answers took {poller.Slowest}");
+
+            // Once the output flows again, one line says how many events were dropped meanwhile.
+            service.StartReadingOutput();
+            var dropped = await service.WaitForOutputAsync("\"LogEventsDropped\"", TimeSpan.FromSeconds(40));
+            Assert.Contains("\"@l\":\"Warning\"", dropped, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Four clients asking for unknown paths until cancelled, at most 20,000 requests; returns how many were sent.</summary>
+    private static async Task<int> FloodUnknownPathsAsync(int port, CancellationToken stop)
+    {
+        var sent = 0;
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var clients = Enumerable.Range(0, 4).Select(async worker =>
+        {
+            while (!stop.IsCancellationRequested && Interlocked.Increment(ref sent) <= 20_000)
+            {
+                try
+                {
+                    using var response = await client.GetAsync($"/scan/{worker}/{sent}.php", stop);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+                {
+                    // cancelled at the end, or one request refused under load: the flood goes on
+                }
+            }
+        });
+        await Task.WhenAll(clients);
+        return Math.Min(sent, 20_000);
+    }
+
+    /// <summary>Polls /health every 20 ms on its own connection, recording every answer and its latency.</summary>
+    private sealed class HealthPoller(string url)
+    {
+        private readonly ConcurrentQueue<(int Status, string Body)> _answers = new();
+        private readonly List<TimeSpan> _latencies = [];
+        private volatile bool _stopped;
+        private volatile string _last = "";
+
+        public TimeSpan Slowest => _latencies.Count == 0 ? TimeSpan.Zero : _latencies.Max();
+
+        public int Count => _latencies.Count;
+
+        public void Stop() => _stopped = true;
+
+        public async Task RunAsync(TimeSpan limit)
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var elapsed = Stopwatch.StartNew();
+            while (!_stopped && elapsed.Elapsed < limit)
+            {
+                var timer = Stopwatch.StartNew();
+                using var response = await client.GetAsync(url);
+                var body = await response.Content.ReadAsStringAsync();
+                lock (_latencies)
+                {
+                    _latencies.Add(timer.Elapsed);
+                }
+
+                _last = $"{(int)response.StatusCode} {body}";
+                _answers.Enqueue(((int)response.StatusCode, body));
+                await Task.Delay(20);
+            }
+        }
+
+        public async Task WaitForAsync(int status, string body, TimeSpan timeout)
+        {
+            var expected = $"{status} {body}";
+            var limit = Stopwatch.StartNew();
+            while (_last != expected)
+            {
+                if (limit.Elapsed > timeout)
+                {
+                    Assert.Fail($"/health still answered {_last} after {timeout}, expected {expected}");
+                }
+
+                await Task.Delay(5);
+            }
+        }
+    }
+}
