@@ -32,7 +32,7 @@ EXPOSE 8080
 # binary (no curl needed); WORKDIR /app makes the relative path work. --timeout covers the probe's own 2 s deadline
 # plus the start of its dotnet process (a second or two on a small CPU share), as the README's ECS check does.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["dotnet", "HealthService.dll", "probe", "--url", "http://127.0.0.1:8080/health/live"]
+    CMD ["dotnet", "HealthService.dll", "probe", "--path", "/health/live"]
 # The non-root user of the aspnet images ("app", UID 1654), by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1654
 # dotnet runs as PID 1 and gets SIGTERM itself: /health answers 503 Draining for Health:DrainDelay, then it exits 0.

@@ -233,7 +233,7 @@ user=$(pm image inspect --format '{{.Config.User}}' "$app_image")
 ports=$(pm image inspect --format '{{json .Config.ExposedPorts}}' "$app_image")
 [[ "$ports" == *'"8080/tcp"'* ]] || die "the image does not expose 8080/tcp (exposes $ports)"
 healthcheck=$(pm image inspect --format '{{json .Config.Healthcheck}}' "$app_image")
-[[ "$healthcheck" == *'"probe"'*'"http://127.0.0.1:8080/health/live"'* ]] \
+[[ "$healthcheck" == *'"probe"'*'"--path"'*'"/health/live"'* ]] \
   || die "the image's HEALTHCHECK is not the self-probe of /health/live: $healthcheck"
 note "user 1654, exposes 8080/tcp, HEALTHCHECK $healthcheck"
 

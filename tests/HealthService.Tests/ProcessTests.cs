@@ -24,6 +24,20 @@ public sealed class ProcessTests
         Assert.Equal("OK", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task With_only_the_detailed_view_enabled_the_details_command_finds_the_service_by_itself()
+    {
+        var environment = new Dictionary<string, string?> { ["Health__Details__Enabled"] = "true" };
+        await using var service = ServiceProcess.Start(environment);
+        await service.WaitForStatusAsync("http://127.0.0.1:8080/health", 200, StartTimeout);
+
+        await using var command = ServiceProcess.Start(environment, "details");
+        var exit = await command.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(exit == 0, string.Join('\n', command.StandardError));
+        Assert.Contains("\"readiness\":\"OK\"", string.Join('\n', command.StandardOutput), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ASPNETCORE_HTTP_PORTS")]
     [InlineData("ASPNETCORE_URLS")]

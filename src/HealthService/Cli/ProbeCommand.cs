@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using HealthService.Hosting;
 
 namespace HealthService.Cli;
 
 /// <summary>
-/// <c>HealthService probe [--url URL] [--timeout DURATION] [--wait DURATION]</c>: asks the local <c>/health</c> and
+/// <c>HealthService probe [--url URL | --path PATH] [--timeout DURATION] [--wait DURATION]</c>: asks the local <c>/health</c> (or <c>PATH</c>) and
 /// exits 0 on <c>200</c>, 1 otherwise, printing one line. It needs nothing in the image but the service itself,
 /// so it serves as a Docker <c>HEALTHCHECK</c>, an ECS container health check and a deploy gate (<c>--wait</c>).
 /// </summary>
@@ -26,7 +27,7 @@ public static class ProbeCommand
         if (!TryParse(args, out var url, out var timeout, out var wait, out var problem))
         {
             await error.WriteLineAsync($"probe: {problem}").ConfigureAwait(false);
-            await error.WriteLineAsync("usage: HealthService probe [--url http://127.0.0.1:8080/health] [--timeout 2s] [--wait 60s]").ConfigureAwait(false);
+            await error.WriteLineAsync("usage: HealthService probe [--url http://127.0.0.1:8080/health | --path /health/live] [--timeout 2s] [--wait 60s]").ConfigureAwait(false);
             return UsageError;
         }
 
@@ -68,82 +69,50 @@ public static class ProbeCommand
         }
     }
 
+    private static readonly HashSet<string> Options = ["--url", "--path", "--timeout", "--wait"];
+
     private static bool TryParse(string[] args, out Uri url, out TimeSpan timeout, out TimeSpan wait, out string problem)
     {
-        url = DefaultUrl();
+        url = null!;
         timeout = TimeSpan.FromSeconds(2);
         wait = TimeSpan.Zero;
-        problem = "";
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
-            {
-                case "--url" when Uri.TryCreate(value, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https":
-                    url = parsed;
-                    break;
-                case "--timeout" when TryParseDuration(value, out timeout) && timeout > TimeSpan.Zero:
-                case "--wait" when TryParseDuration(value, out wait):
-                    break;
-                case "--url" or "--timeout" or "--wait":
-                    problem = $"{args[i]} needs {(args[i] == "--url" ? "an absolute http(s) URL" : "a duration such as 500ms, 2s, 1m or 00:01:00")} (was '{value}')";
-                    return false;
-                default:
-                    problem = $"unknown argument '{args[i]}'";
-                    return false;
-            }
-
-            i++;
-        }
-
-        return true;
-    }
-
-    /// <summary>127.0.0.1 on the port the service listens on: ASPNETCORE_HTTP_PORTS, else ASPNETCORE_URLS, else 8080.</summary>
-    private static Uri DefaultUrl()
-    {
-        var port = "8080";
-        var ports = Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS");
-        var urls = Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? Environment.GetEnvironmentVariable("DOTNET_URLS");
-        if (!string.IsNullOrWhiteSpace(urls))
-        {
-            // "http://+:5000;https://+:5001": the first http address; the binder's wildcards are not valid URI hosts.
-            var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .FirstOrDefault(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
-            var colon = first?.LastIndexOf(':') ?? -1;
-            if (first is not null && colon > "http://".Length)
-            {
-                port = first[(colon + 1)..].TrimEnd('/');
-            }
-        }
-        else if (!string.IsNullOrWhiteSpace(ports))
-        {
-            port = ports.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
-        }
-
-        return new Uri($"http://127.0.0.1:{port}/health");
-    }
-
-    private static bool TryParseDuration(string? text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        if (string.IsNullOrWhiteSpace(text))
+        if (!CommandArguments.TryRead(args, Options, out var values, out problem))
         {
             return false;
         }
 
-        (string Suffix, double Scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60)];
-        foreach (var (suffix, scale) in units)
+        if (values.TryGetValue("--timeout", out var text) && !(CommandArguments.TryParseDuration(text, out timeout) && timeout > TimeSpan.Zero))
         {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                && number >= 0)
-            {
-                duration = TimeSpan.FromSeconds(number * scale);
-                return true;
-            }
+            problem = $"--timeout needs a duration above zero such as 500ms, 2s or 00:00:02 (was '{text}')";
+            return false;
         }
 
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
+        if (values.TryGetValue("--wait", out text) && !CommandArguments.TryParseDuration(text, out wait))
+        {
+            problem = $"--wait needs a duration such as 30s, 2m or 00:01:00 (was '{text}')";
+            return false;
+        }
+
+        if (values.TryGetValue("--url", out text))
+        {
+            if (values.ContainsKey("--path") || !Uri.TryCreate(text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+            {
+                problem = values.ContainsKey("--path") ? "give --url or --path, not both" : $"--url needs an absolute http(s) URL (was '{text}')";
+                return false;
+            }
+
+            url = parsed;
+            return true;
+        }
+
+        var path = values.GetValueOrDefault("--path", "/health");
+        if (!path.StartsWith('/'))
+        {
+            problem = $"--path needs a path starting with / (was '{path}')";
+            return false;
+        }
+
+        // The port the service listens on, read as the service reads it (ASPNETCORE_URLS wins over ASPNETCORE_HTTP_PORTS).
+        return ListenAddresses.TryLocalUrl(CommandArguments.ServiceConfiguration(), path, out url, out problem);
     }
 }

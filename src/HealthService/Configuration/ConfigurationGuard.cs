@@ -40,6 +40,21 @@ public static class ConfigurationGuard
         }
 
         var result = new HealthOptionsValidator().Validate(Options.DefaultName, options);
-        return result.Failed ? string.Join(" ", result.Failures) : null;
+        return result.Failed ? string.Join(" ", result.Failures) : LocalPortClash(configuration, options);
+    }
+
+    /// <summary>The local listener's port must not be one the service already listens on publicly.</summary>
+    private static string? LocalPortClash(IConfiguration configuration, HealthOptions options)
+    {
+        if (!options.Details.Enabled || options.Details.LocalPort == 0)
+        {
+            return null;
+        }
+
+        var port = $":{options.Details.LocalPort}";
+        var clash = Hosting.ListenAddresses.PublicUrls(configuration)?
+            .FirstOrDefault(url => url.TrimEnd('/').EndsWith(port, StringComparison.Ordinal));
+        return clash is null ? null
+            : $"Health:Details:LocalPort ({options.Details.LocalPort}) is also a public listen address ({clash}): the local listener needs a port of its own.";
     }
 }

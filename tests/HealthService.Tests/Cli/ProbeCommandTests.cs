@@ -126,4 +126,38 @@ public sealed class ProbeCommandTests
         var line = Assert.Single(probe.StandardOutput);
         Assert.StartsWith($"healthy: 200 OK from http://127.0.0.1:{port}/health", line, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_default_url_follows_ASPNETCORE_URLS_over_ASPNETCORE_HTTP_PORTS_as_the_service_does_and_path_picks_the_endpoint()
+    {
+        var port = ServiceProcess.FreeLoopbackPort();
+        var unused = ServiceProcess.FreeLoopbackPort();
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://+:{port}",
+            ["ASPNETCORE_HTTP_PORTS"] = unused.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var service = ServiceProcess.Start(environment);
+        await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
+
+        await using var probe = ServiceProcess.Start(environment, "probe", "--path", "/health/live");
+        var exit = await probe.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith($"healthy: 200 OK from http://127.0.0.1:{port}/health/live", Assert.Single(probe.StandardOutput), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://[::1:8080")]
+    [InlineData("http://127.0.0.1:eighty")]
+    public async Task A_malformed_listen_address_is_a_usage_error_naming_it_not_a_crash(string urls)
+    {
+        await using var probe = ServiceProcess.Start(new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = urls }, "probe");
+        var exit = await probe.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, exit);
+        var error = string.Join('\n', probe.StandardError);
+        Assert.Contains($"the listen address '{urls}' is not a valid http address", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error, StringComparison.Ordinal);
+    }
 }

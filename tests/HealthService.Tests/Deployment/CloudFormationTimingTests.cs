@@ -151,9 +151,9 @@ public sealed partial class CloudFormationTimingTests
         var template = CloudFormationTemplate.Load(Ecs);
         var healthCheck = Container(template)["HealthCheck"]!;
         var command = healthCheck["Command"]!.AsArray().Select(template.Text).ToList();
-        var port = Settings(template)["ASPNETCORE_HTTP_PORTS"];
 
-        Assert.Equal(new[] { "CMD", "dotnet", "/app/HealthService.dll", "probe", "--url", $"http://127.0.0.1:{port}/health/live" }, command.Take(6));
+        // --path, not a URL: the probe finds the port as the service does (ASPNETCORE_HTTP_PORTS in the task).
+        Assert.Equal(new[] { "CMD", "dotnet", "/app/HealthService.dll", "probe", "--path", "/health/live" }, command.Take(6));
         var probeTimeout = command.IndexOf("--timeout") is var at and >= 0 ? ParseDuration(command[at + 1]) : TimeSpan.FromSeconds(2);
         var interval = Seconds(template, healthCheck["Interval"]);
         var timeout = Seconds(template, healthCheck["Timeout"]);

@@ -105,14 +105,16 @@ public sealed class DetailsTests
     }
 
     [Fact]
-    public async Task A_loopback_caller_gets_the_view_when_enabled_and_secrets_stay_out_of_it()
+    public async Task A_caller_on_the_local_listener_gets_the_view_when_enabled_and_secrets_stay_out_of_it()
     {
         await using var stub = StubHttpServer.Start(StubBehavior.Status(503));
         var port = ServiceProcess.FreeLoopbackPort();
+        var localPort = ServiceProcess.FreeLoopbackPort();
         await using var service = ServiceProcess.Start(new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["Health__Details__Enabled"] = "true",
+            ["Health__Details__LocalPort"] = localPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Health__Http__payments__Url"] = stub.Url("/status?token=query-secret").ToString(),
             ["Health__Http__payments__Headers__Authorization"] = "Bearer header-secret",
             ["Health__Postgres__orders__ConnectionString"] = $"Host=127.0.0.1;Port={ServiceProcess.FreeLoopbackPort()};Password=db-secret;Timeout=1",
@@ -122,7 +124,7 @@ public sealed class DetailsTests
         await stub.WaitForHitsAsync(1, TimeSpan.FromSeconds(10), Ct);
         using var client = new HttpClient();
 
-        var response = await client.GetAsync($"http://127.0.0.1:{port}/health/details", Ct);
+        var response = await client.GetAsync($"http://127.0.0.1:{localPort}/health/details", Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

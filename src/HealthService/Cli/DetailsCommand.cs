@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using HealthService.Endpoints;
+
+namespace HealthService.Cli;
+
+/// <summary>
+/// <c>HealthService details [--url URL] [--timeout DURATION]</c>: prints the detailed view as JSON. By default it asks
+/// the service's local listener (127.0.0.1:<c>Health:Details:LocalPort</c>, read from the same settings the service
+/// reads), which needs no key, so it works inside the container (<c>docker exec</c>, ECS Exec) and on the host (SSM)
+/// where images carry no curl. With <c>--url</c> it asks that address and sends <c>Health:Details:ApiKey</c> when one
+/// is configured. Exit 0 with the view (whatever the verdict in it), 1 when the service is unreachable or refuses,
+/// 2 on bad arguments.
+/// </summary>
+public static class DetailsCommand
+{
+    public const string Name = "details";
+    public const int Shown = 0;
+    public const int NotShown = 1;
+    public const int UsageError = 2;
+
+    private static readonly HashSet<string> Options = ["--url", "--timeout"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var configuration = CommandArguments.ServiceConfiguration();
+        if (!TryParse(args, configuration, out var url, out var key, out var timeout, out var problem))
+        {
+            await error.WriteLineAsync($"details: {problem}").ConfigureAwait(false);
+            await error.WriteLineAsync("usage: HealthService details [--url http://10.0.3.7:8080/health/details] [--timeout 5s]").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = timeout };
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (key is not null)
+        {
+            request.Headers.Add(DetailsOptions.ApiKeyHeader, key);
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (status is 200 or 503 && response.Content.Headers.ContentType?.MediaType == "application/json")
+            {
+                await output.WriteLineAsync(await response.Content.ReadAsStringAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                return Shown;
+            }
+
+            await error.WriteLineAsync(status == 404
+                ? $"details: {url} refused the view (404): is Health:Details:Enabled true for the service{(key is null && IsExplicit(args) ? ", and Health:Details:ApiKey set here" : "")}?"
+                : $"details: {url} answered {status}").ConfigureAwait(false);
+            return NotShown;
+        }
+        catch (HttpRequestException ex)
+        {
+            var reason = ex.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : ex.HttpRequestError.ToString();
+            await error.WriteLineAsync($"details: unreachable: {reason} at {url}").ConfigureAwait(false);
+            return NotShown;
+        }
+        catch (TaskCanceledException)
+        {
+            await error.WriteLineAsync($"details: unreachable: no answer within {timeout.TotalSeconds:0.###} s from {url}").ConfigureAwait(false);
+            return NotShown;
+        }
+    }
+
+    private static bool IsExplicit(string[] args) => args.Contains("--url");
+
+    private static bool TryParse(string[] args, IConfiguration configuration, out Uri url, out string? key, out TimeSpan timeout, out string problem)
+    {
+        url = null!;
+        key = null;
+        timeout = TimeSpan.FromSeconds(5);
+        if (!CommandArguments.TryRead(args, Options, out var values, out problem))
+        {
+            return false;
+        }
+
+        if (values.TryGetValue("--timeout", out var text) && !(CommandArguments.TryParseDuration(text, out timeout) && timeout > TimeSpan.Zero))
+        {
+            problem = $"--timeout needs a duration above zero such as 500ms, 5s or 00:00:05 (was '{text}')";
+            return false;
+        }
+
+        if (values.TryGetValue("--url", out text))
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+            {
+                problem = $"--url needs an absolute http(s) URL (was '{text}')";
+                return false;
+            }
+
+            url = parsed;
+            key = configuration["Health:Details:ApiKey"] is { Length: > 0 } configured ? configured : null;
+            return true;
+        }
+
+        var section = configuration.GetSection("Health:Details");
+        if (!section.GetValue<bool>(nameof(DetailsOptions.Enabled)))
+        {
+            problem = "the detailed view is off: set Health:Details:Enabled=true for the service (and here), or give --url";
+            return false;
+        }
+
+        if (!int.TryParse(section[nameof(DetailsOptions.LocalPort)] ?? DetailsOptions.DefaultLocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            problem = "Health:Details:LocalPort is 0 or not a port: the service has no local listener; give --url and set Health:Details:ApiKey";
+            return false;
+        }
+
+        url = new Uri($"http://127.0.0.1:{port}{HealthEndpointsExtensions.DetailsPath}");
+        return true;
+    }
+}
