@@ -22,7 +22,7 @@ internal sealed class HealthEvaluationService(
     {
         var settings = options.Value;
         var runners = checks.Value.Registrations
-            .Select(registration => new ProbeRunner(registration, DeadlineOf(registration, settings), scopes, time))
+            .Select(registration => new ProbeRunner(registration, DeadlineOf(registration, settings), scopes, time, SecretRedactor.From(scopes)))
             .ToArray();
         logger.PipelineStarted(runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
         foreach (var runner in runners)

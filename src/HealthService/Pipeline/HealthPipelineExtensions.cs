@@ -23,6 +23,7 @@ public static class HealthPipelineExtensions
         services.AddSingleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();
+        services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
 
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.

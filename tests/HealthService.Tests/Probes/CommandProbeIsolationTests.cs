@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using HealthService.Configuration;
+using HealthService.Pipeline;
 using HealthService.Probes.Command;
 using HealthService.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests.Probes;
@@ -146,6 +148,30 @@ public sealed class CommandProbeIsolationTests : IDisposable
         Assert.StartsWith("timed out", result.Description, StringComparison.Ordinal);
         var group = int.Parse(Assert.Single(await File.ReadAllLinesAsync(groupFile, Ct)));
         await AssertNothingLeftAsync([group], marker);
+    }
+
+    [Fact]
+    public async Task Configured_secrets_and_password_shaped_values_in_the_output_line_are_redacted_in_the_snapshot_and_the_log()
+    {
+        var script = Script($"echo \"db password=hunter2, token $API_TOKEN, view {ApiKey}, Authorization: Bearer abc.def\"");
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Details:Enabled", "true")
+            .With("Health:Details:ApiKey", ApiKey)
+            .With("Health:Command:check:Path", script)
+            .With("Health:Command:check:Environment:API_TOKEN", "tok-7f3a9c");
+
+        var change = await factory.WaitForProbeAsync("command:check", "Healthy");
+
+        const string Expected = "db password=***, token ***, view ***, Authorization: Bearer ***";
+        Assert.Equal(Expected, CollectingSink.Scalar(change, "Reason"));
+        var snapshot = factory.Services.GetRequiredService<HealthSnapshotStore>().Current;
+        Assert.NotNull(snapshot);
+        Assert.Equal(Expected, snapshot.Report.Entries["command:check"].Description);
+        var logged = factory.AllLogText();
+        Assert.DoesNotContain("hunter2", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok-7f3a9c", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("abc.def", logged, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using HealthService.Pipeline;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Probes.Command;
@@ -26,11 +27,20 @@ public sealed class CommandHealthCheck : IHealthCheck
     private static readonly TimeSpan CloseGrace = TimeSpan.FromMilliseconds(100);
 
     private readonly CommandProbeOptions _options;
+    private readonly SecretRedactor? _redactor;
 
     public CommandHealthCheck(CommandProbeOptions options)
+        : this(options, null)
+    {
+    }
+
+    /// <param name="options">The command.</param>
+    /// <param name="redactor">Applied to the output line before it is shortened, so that no part of a secret is left.</param>
+    internal CommandHealthCheck(CommandProbeOptions options, SecretRedactor? redactor)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _redactor = redactor;
     }
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -152,12 +162,17 @@ public sealed class CommandHealthCheck : IHealthCheck
         }
     }
 
-    private static string FirstLine(byte[] output)
+    private string FirstLine(byte[] output)
     {
         var text = Encoding.UTF8.GetString(output);
         var end = text.IndexOfAny(['\r', '\n']);
         var line = (end < 0 ? text : text[..end]).Trim();
         line = new string([.. line.Where(c => !char.IsControl(c))]);
+        if (_redactor is not null)
+        {
+            line = _redactor.Redact(line);
+        }
+
         return line.Length <= MaxDescriptionLength ? line : line[..MaxDescriptionLength] + "...";
     }
 }
