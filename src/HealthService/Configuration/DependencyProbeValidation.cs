@@ -93,6 +93,23 @@ internal static class DependencyProbeValidation
         {
             errors.Add($"{key}:Path is not executable (was '{path}').");
         }
+        else if (ProcessGroup.Launcher is null)
+        {
+            errors.Add($"{key}:Path cannot be run in a process group of its own: util-linux 'setsid' was not found on PATH.");
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            // A name is passed as NAME=value in a NUL-terminated string; a value is never repeated, it may be a secret.
+            if (name.Length == 0 || name.AsSpan().ContainsAny('=', '\0'))
+            {
+                errors.Add($"{key}:Environment:{name.Replace("\0", "\\0", StringComparison.Ordinal)} is not a valid variable name: it must be non-empty, without '=' or NUL.");
+            }
+            else if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:Environment:{name} must not contain a NUL character.");
+            }
+        }
     }
 
     private static void ValidateTimeout(List<string> errors, string key, TimeSpan? timeout, TimeSpan interval)

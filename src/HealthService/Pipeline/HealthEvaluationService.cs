@@ -15,6 +15,7 @@ internal sealed class HealthEvaluationService(
     IOptions<HealthOptions> options,
     HealthSnapshotStore store,
     ReadinessDecision readiness,
+    SecretRedactor redactor,
     IEnumerable<IHealthSnapshotListener> listeners,
     IServiceScopeFactory scopes,
     TimeProvider time,
@@ -33,7 +34,7 @@ internal sealed class HealthEvaluationService(
     {
         var settings = options.Value;
         _runners = [.. checks.Value.Registrations.Select(registration =>
-            new ProbeRunner(registration, ProbeDeadlines.Of(registration, settings), scopes, time))];
+            new ProbeRunner(registration, ProbeDeadlines.Of(registration, settings), scopes, time, redactor))];
         logger.PipelineStarted(_runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
         foreach (var runner in _runners)
         {

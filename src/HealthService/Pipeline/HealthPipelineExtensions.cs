@@ -25,6 +25,7 @@ public static class HealthPipelineExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();
         services.AddSingleton<ReadinessDecision>();
+        services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
 
         // Probes added in code are checked at start like configured ones (names, deadlines against the schedule).

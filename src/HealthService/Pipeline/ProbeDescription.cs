@@ -6,13 +6,14 @@ namespace HealthService.Pipeline;
 /// <summary>
 /// Turns a probe result into a description that is safe to log and to show. When a check puts an exception's
 /// message into its description (as many library checks do), the description is replaced by the failure's
-/// category: exception messages may carry connection strings, tokens or server text.
+/// category: exception messages may carry connection strings, tokens or server text. Secrets are masked before the
+/// description is shortened, so that no part of one is left.
 /// </summary>
 internal static class ProbeDescription
 {
     private const int MaxLength = 300;
 
-    public static string Of(HealthCheckResult result)
+    public static string Of(HealthCheckResult result, SecretRedactor redactor)
     {
         var description = result.Description;
         if (result.Exception is { } ex && (string.IsNullOrWhiteSpace(description) || Echoes(description, ex)))
@@ -25,6 +26,7 @@ internal static class ProbeDescription
             return result.Status.ToString();
         }
 
+        description = redactor.Redact(description);
         return description.Length <= MaxLength ? description : description[..MaxLength] + "...";
     }
 

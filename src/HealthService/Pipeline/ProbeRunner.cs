@@ -8,7 +8,11 @@ namespace HealthService.Pipeline;
 /// deadline and counts as failed; while it is still running, later rounds report it failed instead of starting
 /// another copy, so a hung dependency costs at most one pending call per probe.
 /// </summary>
-internal sealed class ProbeRunner(HealthCheckRegistration registration, TimeSpan deadline, IServiceScopeFactory scopes, TimeProvider time)
+/// <remarks>
+/// Descriptions and string data values pass through the <see cref="SecretRedactor"/> here, before any reader of the
+/// snapshot (logs, details, webhooks) sees them.
+/// </remarks>
+internal sealed class ProbeRunner(HealthCheckRegistration registration, TimeSpan deadline, IServiceScopeFactory scopes, TimeProvider time, SecretRedactor redactor)
 {
     private Task<HealthCheckResult>? _pending;
 
@@ -78,10 +82,10 @@ internal sealed class ProbeRunner(HealthCheckRegistration registration, TimeSpan
 
     private HealthReportEntry Entry(HealthCheckResult result, long started) => new(
         result.Status,
-        ProbeDescription.Of(result),
+        ProbeDescription.Of(result, redactor),
         time.GetElapsedTime(started),
         exception: null, // exceptions carry messages and stack traces that must not reach logs or responses
-        result.Data,
+        redactor.RedactValues(result.Data),
         registration.Tags);
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.###} s";

@@ -11,7 +11,11 @@ public static class CommandProbeExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var check = new CommandHealthCheck(options);
-        return builder.AddCheck(name, check, failureStatus, tags ?? HealthTags.For(options.Critical), deadline);
+        return builder.Add(new HealthCheckRegistration(
+            name,
+            services => new CommandHealthCheck(options, services.GetService<SecretRedactor>()),
+            failureStatus,
+            tags ?? HealthTags.For(options.Critical),
+            deadline));
     }
 }

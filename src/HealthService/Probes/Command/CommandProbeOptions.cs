@@ -14,5 +14,8 @@ public sealed class CommandProbeOptions
 
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>Variables passed to the command (<c>Environment:&lt;VAR&gt;</c>), besides PATH and LANG.</summary>
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+
     public bool Critical { get; set; }
 }
