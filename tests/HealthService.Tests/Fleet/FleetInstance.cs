@@ -28,9 +28,11 @@ internal sealed class FleetInstance : IAsyncDisposable
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, string?> _environment;
+    private readonly int _localPort;
 
-    private FleetInstance(string name, int port, StubHttpServer dependency, Dictionary<string, string?> environment)
+    private FleetInstance(string name, int port, int localPort, StubHttpServer dependency, Dictionary<string, string?> environment)
     {
+        _localPort = localPort;
         Name = name;
         Port = port;
         Dependency = dependency;
@@ -52,6 +54,7 @@ internal sealed class FleetInstance : IAsyncDisposable
     public static FleetInstance Start(string name, StubHttpServer shared)
     {
         var port = ServiceProcess.FreeLoopbackPort();
+        var localPort = ServiceProcess.FreeLoopbackPort();
         var dependency = StubHttpServer.Start();
         var environment = new Dictionary<string, string?>
         {
@@ -60,12 +63,14 @@ internal sealed class FleetInstance : IAsyncDisposable
             ["Health__Timeout"] = Duration(ProbeTimeout),
             ["Health__DrainDelay"] = Duration(DrainDelay),
             ["Health__ShutdownTimeout"] = Duration(ShutdownTimeout),
-            ["Health__Details__Enabled"] = "true", // loopback only: the test reads what each instance thinks of its probes
+            // The local listener (a port of its own per instance): the test reads what each instance thinks of its probes.
+            ["Health__Details__Enabled"] = "true",
+            ["Health__Details__LocalPort"] = localPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Health__Http__dep__Url"] = dependency.Url("/health").ToString(),
             ["Health__Http__dep__Critical"] = "true",
             ["Health__Http__shared__Url"] = shared.Url("/health").ToString(), // non-critical by default
         };
-        return new FleetInstance(name, port, dependency, environment);
+        return new FleetInstance(name, port, localPort, dependency, environment);
     }
 
     public Uri Url(string pathAndQuery) => new($"http://127.0.0.1:{Port}{pathAndQuery}");
@@ -119,7 +124,7 @@ internal sealed class FleetInstance : IAsyncDisposable
     public async Task<(string ProbeStatus, string Readiness)> ProbeStatusAsync(string probe, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var response = await client.GetAsync(Url("/health/details"), cancellationToken);
+        using var response = await client.GetAsync($"http://127.0.0.1:{_localPort}/health/details", cancellationToken);
         using var details = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         var root = details.RootElement;
         var status = root.GetProperty("entries").TryGetProperty(probe, out var entry) ? entry.GetProperty("status").GetString() : null;

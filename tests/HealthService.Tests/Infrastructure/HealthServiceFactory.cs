@@ -101,6 +101,7 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
             var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             if (condition(response, body))
             {
+                await LogsWrittenAsync();
                 return response;
             }
 
@@ -165,6 +166,22 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
 
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Waits until the service's log queue is empty, so that what it logged before this moment has reached
+    /// <see cref="Logs"/>: events reach sinks through a queue, a moment after the code that wrote them.
+    /// </summary>
+    public async Task LogsWrittenAsync()
+    {
+        var monitor = Services.GetRequiredService<HealthService.Logging.LogOutputMonitor>();
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (monitor.Queued > 0 && limit.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(5);
+        }
+
+        await Task.Delay(30); // the last event taken from the queue may still be on its way into the sink
     }
 
     /// <summary>Every rendered message and property value logged so far, for checks that a secret appears nowhere.</summary>
