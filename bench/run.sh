@@ -17,7 +17,9 @@
 #   amplification  /health flooded for DURATION_FLOOD s: PostgreSQL probe queries and HTTP dependency hits per minute
 #                  against 60 / Health:Interval (goal: +-1), and against the /health requests served.
 #   hang           PostgreSQL frozen (SIGSTOP) and the HTTP dependency never answering: p99 during the hang against
-#                  healthy (goal <= 1.2 x), fault to 503 and recovery to 200 (goal <= Health:Interval + Health:Timeout).
+#                  healthy (goal <= 1.2 x), fault to 503 and recovery to 200 (goal <= Health:Interval + Health:Timeout);
+#                  and a non-critical command probe hung for its whole deadline every round: every answer a 200, p99
+#                  against healthy (goal <= 1.2 x).
 #   startup        start-up to the first 200 and RSS (at ready, after load, peak) against the bare app (goals: <= 1.3 x,
 #                  <= bare + 30 MiB); the ReadyToRun and Native AOT publishes are tried and measured when they work.
 #   handler        BenchmarkDotNet: time and allocations of the /health handler against the bare handler (goal: no
@@ -27,7 +29,8 @@
 #   SECTIONS [all five]   ROUNDS [5] interleaved wrk rounds   DURATION [10] s per wrk run   WARMUP [10] s per target
 #   CONNECTIONS [64]  THREADS [2]   DURATION_FLOOD [60] s   DURATION_IDLE [60] s quiet reference window (0: none)
 #   HANG_ROUNDS [3]   HANG_FAULTS ["postgres http"] the dependencies the hang section breaks (one alone: to tell
-#   which one costs what)   STARTUP_ROUNDS [5]   LOAD_SECONDS [10] s of wrk between "ready" and "after load"
+#   which one costs what)   HANG_SLOW [1] the hung non-critical probe phase of the hang section (0: skip)
+#   STARTUP_ROUNDS [5]   LOAD_SECONDS [10] s of wrk between "ready" and "after load"
 #   R2R [1] / AOT [1] try the ReadyToRun / Native AOT publish (0: skip; AOT compiles for a few minutes)
 #   HEALTH_INTERVAL / HEALTH_TIMEOUT [appsettings.json's] the service's Health:Interval and Health:Timeout
 #   READY_TIMEOUT [30] s for a server to become ready   HEALTHSERVICE_TEST_PG_BIN: PostgreSQL binaries, as for the tests
@@ -56,6 +59,7 @@ DURATION_FLOOD=${DURATION_FLOOD:-60}
 DURATION_IDLE=${DURATION_IDLE:-60}
 HANG_ROUNDS=${HANG_ROUNDS:-3}
 HANG_FAULTS=${HANG_FAULTS:-postgres http}
+HANG_SLOW=${HANG_SLOW:-1}
 STARTUP_ROUNDS=${STARTUP_ROUNDS:-5}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 R2R=${R2R:-1}
@@ -104,6 +108,7 @@ for fault in $HANG_FAULTS; do
   [[ $fault == postgres || $fault == http ]] || die 2 "HANG_FAULTS takes postgres and/or http (got '$HANG_FAULTS')"
 done
 [[ -n ${HANG_FAULTS// /} ]] || die 2 "HANG_FAULTS is empty (postgres and/or http)"
+[[ $HANG_SLOW == 0 || $HANG_SLOW == 1 ]] || die 2 "HANG_SLOW must be 0 or 1 (got '$HANG_SLOW')"
 declare -A RUN=()
 for section in $SECTIONS; do
   [[ " $ALL_SECTIONS " == *" $section "* ]] || die 2 "unknown section '$section' (sections: $ALL_SECTIONS)"
@@ -128,6 +133,7 @@ cleanup() {
   set +e
   pg_thaw # never leave the database stopped
   stop_all_procs
+  hang_slow_cleanup # a hung probe's sleep, should the service have been killed while one ran
   pg_stop
 }
 trap cleanup EXIT
@@ -187,7 +193,7 @@ MISSES=$(awk -F'\t' '$7 == "MISS"' "$GOALS_TSV" | wc -l)
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); run time ${ELAPSED}s; sections: ${ran[*]}"
   echo "- Machine: nproc=$(nproc), ${CPU_MODEL:-unknown CPU}, $(uname -sr); load average (1/5/15 min) at start $LOAD_BEFORE, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
   echo "- .NET SDK $(dotnet --version), commit $COMMIT; Release builds, framework-dependent, \`ASPNETCORE_ENVIRONMENT=Production\`"
-  echo "- Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION_FLOOD=${DURATION_FLOOD}s DURATION_IDLE=${DURATION_IDLE}s HANG_ROUNDS=$HANG_ROUNDS HANG_FAULTS=\"$HANG_FAULTS\" STARTUP_ROUNDS=$STARTUP_ROUNDS LOAD_SECONDS=${LOAD_SECONDS}s; service Health:Interval $HEALTH_INTERVAL, Health:Timeout $HEALTH_TIMEOUT"
+  echo "- Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION_FLOOD=${DURATION_FLOOD}s DURATION_IDLE=${DURATION_IDLE}s HANG_ROUNDS=$HANG_ROUNDS HANG_FAULTS=\"$HANG_FAULTS\" HANG_SLOW=$HANG_SLOW STARTUP_ROUNDS=$STARTUP_ROUNDS LOAD_SECONDS=${LOAD_SECONDS}s; service Health:Interval $HEALTH_INTERVAL, Health:Timeout $HEALTH_TIMEOUT"
   if ((NEED_SERVERS)); then
     echo "- Fixtures: PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{ print $3 }') on 127.0.0.1 (throwaway cluster, fsync off), HTTP dependency bench/DependencyStub on 127.0.0.1"
   fi

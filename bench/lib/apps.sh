@@ -29,14 +29,19 @@ app_command() {
 # start_app VARIANT NAME PORT [ENV=VALUE...]: starts one app on 127.0.0.1:PORT (log: $OUT_DIR/logs/NAME.log); PID in
 # LAST_PID. Every service variant runs with all probes: memory, CPU and disk (appsettings.json defaults), the
 # benchmark's PostgreSQL (critical, its query counts itself) and the loopback HTTP dependency (non-critical unless
-# the caller adds Health__Http__dependency__Critical=true). /health/details is enabled for loopback so that the
-# benchmark can check every probe is Healthy; it costs /health nothing. DrainDelay 0: stopping takes no 10 s.
+# the caller adds Health__Http__dependency__Critical=true). /health/details is enabled, on the service's local
+# listener (Health:Details:LocalPort, 127.0.0.1 only; a free port of its own per service, in DETAILS_PORT[PORT]), so
+# that the benchmark can check every probe is Healthy; it costs /health nothing. DrainDelay 0: stopping takes no 10 s.
+declare -A DETAILS_PORT=()
 start_app() {
   local variant=$1 name=$2 port=$3
   shift 3
   local environment=(ASPNETCORE_ENVIRONMENT=Production "ASPNETCORE_URLS=http://127.0.0.1:$port" DOTNET_NOLOGO=1)
   if [[ $variant == service* ]]; then
+    free_port
+    DETAILS_PORT[$port]=$PORT
     environment+=(
+      "Health__Details__LocalPort=$PORT"
       "Health__Interval=$HEALTH_INTERVAL"
       "Health__Timeout=$HEALTH_TIMEOUT"
       "Health__DrainDelay=00:00:00"
@@ -50,10 +55,11 @@ start_app() {
   start_proc "$name" "$OUT_DIR/logs/$name.log" env "${environment[@]}" "$@" "${APP_CMD[@]}"
 }
 
-# The statuses of the service's probes from /health/details, "name=Status" space-separated (the body is the
-# HealthChecks UI JSON: "entries": { "name": { ..., "status": "Healthy", ... } }).
+# probe_statuses PORT: the statuses of the probes of the service started on PORT, from /health/details on its local
+# listener, "name=Status" space-separated (the body is the HealthChecks UI JSON: "entries": { "name": { ...,
+# "status": "Healthy", ... } }).
 probe_statuses() {
-  curl -s --max-time 2 "http://127.0.0.1:$1/health/details" 2>/dev/null | tr -d '\n ' |
+  curl -s --max-time 2 "http://127.0.0.1:${DETAILS_PORT[$1]:-0}/health/details" 2>/dev/null | tr -d '\n ' |
     grep -o '"[a-z:-]*":{"data":{[^}]*},\("description":"[^"]*",\)\?"duration":"[^"]*","status":"[A-Za-z]*"' |
     sed -E 's/^"([^"]*)".*"status":"([A-Za-z]*)"$/\1=\2/' | sort | paste -sd' ' - || true
 }
