@@ -129,6 +129,37 @@ public sealed class CommandProbeIsolationTests : IDisposable
     }
 
     [Fact]
+    public async Task On_SIGTERM_a_hung_command_and_everything_it_started_are_killed_before_the_service_exits()
+    {
+        var sleeper = Sleeper(out var marker);
+        var groupFile = Path.Combine(_folder, "group");
+        var script = Script($"{RecordGroup}\n({sleeper} 300 &)\n{sleeper} 301\nexit 0");
+        var port = ServiceProcess.FreeLoopbackPort();
+        await using var service = ServiceProcess.Start(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Health__Interval"] = "00:00:05",
+            ["Health__Timeout"] = "00:00:05",
+            ["Health__DrainDelay"] = "00:00:00",
+            ["Health__Command__hangs__Path"] = script,
+            ["Health__Command__hangs__Arguments__0"] = groupFile,
+        });
+        await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, StartTimeout);
+        var limit = Stopwatch.StartNew();
+        while (!File.Exists(groupFile) && limit.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        // The command hangs well inside its five-second deadline when the service is told to stop.
+        service.Signal("TERM");
+
+        Assert.Equal(0, await service.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        var group = int.Parse(Assert.Single(await File.ReadAllLinesAsync(groupFile, Ct)));
+        await AssertNothingLeftAsync([group], marker);
+    }
+
+    [Fact]
     public async Task At_the_deadline_the_whole_process_group_is_killed_also_children_that_left_the_process_tree()
     {
         var sleeper = Sleeper(out var marker);

@@ -80,6 +80,10 @@ public sealed class CommandHealthCheck : IHealthCheck
         // is no group of its own, and only the process tree can be killed.
         int? group = launcher is null ? null : process.Id;
         process.StandardInput.Close();
+
+        // Killed inside Cancel() itself, not in a continuation: when the service stops, the process may exit before a
+        // continuation runs, and the command and what it started would outlive it.
+        using var killOnCancel = cancellationToken.UnsafeRegister(_ => KillAll(process, group), null);
         using var stopReading = new CancellationTokenSource();
         var output = CommandOutput.ReadAsync(process.StandardOutput.BaseStream, process.StandardError.BaseStream, MaxOutputBytes, stopReading.Token);
         try
