@@ -45,9 +45,12 @@ public sealed class CgroupReaderTests : IDisposable
         Write("sys/fs/cgroup/memory.max", "max\n");
         Write("sys/fs/cgroup/system.slice/app.service/memory.max", "1073741824\n");
         Write("sys/fs/cgroup/system.slice/app.service/cpu.max", "200000 100000\n");
+        Write("sys/fs/cgroup/system.slice/app.service/memory.current", "734003200\n");
+        Write("sys/fs/cgroup/system.slice/app.service/memory.stat", "anon 629145600\nfile 104857600\nactive_file 73400320\ninactive_file 31457280\n");
 
         Assert.Equal(1073741824, Reader.MemoryLimitBytes());
         Assert.Equal(2.0, Reader.CpuLimitCores());
+        Assert.Equal(734003200 - 31457280, Reader.MemoryWorkingSetBytes());
     }
 
     [Fact]
@@ -98,7 +101,9 @@ public sealed class CgroupReaderTests : IDisposable
         Assert.Null(Reader.MemoryLimitBytes());
         Assert.Null(Reader.CpuLimitCores());
         Assert.Null(Reader.CpuUsage());
+        Assert.Null(Reader.MemoryWorkingSetBytes());
         Assert.Equal(24589616L * 1024, Reader.PhysicalMemoryBytes());
+        Assert.Null(Reader.AvailableMemoryBytes());
     }
 
     [Fact]
@@ -108,12 +113,31 @@ public sealed class CgroupReaderTests : IDisposable
         Write("proc/meminfo", "MemTotal:       24589616 kB\n");
         Write("sys/fs/cgroup/cgroup.controllers", "memory\n");
         Write("sys/fs/cgroup/memory.max", "536870912\n");
+        Write("sys/fs/cgroup/memory.current", "300000000\n");
+        Write("sys/fs/cgroup/memory.stat", "inactive_file 100000000\n");
 
         var reading = new SystemResourceReader(Reader).ReadMemory();
 
         Assert.Equal(536870912, reading.LimitBytes);
+        Assert.Equal(200000000, reading.UsedBytes);
         Assert.Equal("cgroup", reading.Source);
-        Assert.Equal(Environment.WorkingSet, reading.UsedBytes, tolerance: 64 * 1024 * 1024);
+        Assert.Equal(Environment.WorkingSet, reading.ProcessBytes, tolerance: 64 * 1024 * 1024);
+    }
+
+    [Fact]
+    public void Memory_falls_back_to_this_process_when_neither_the_cgroup_usage_nor_the_host_figures_can_be_read()
+    {
+        Write("proc/self/cgroup", "0::/\n");
+        Write("proc/meminfo", "MemTotal:       24589616 kB\n");
+        Write("sys/fs/cgroup/cgroup.controllers", "memory\n");
+        Write("sys/fs/cgroup/memory.max", "max\n");
+
+        var reading = new SystemResourceReader(Reader).ReadMemory();
+
+        Assert.Equal("process", reading.Source);
+        Assert.Equal(24589616L * 1024, reading.LimitBytes);
+        Assert.Equal(reading.ProcessBytes, reading.UsedBytes);
+        Assert.Equal(Environment.WorkingSet, reading.ProcessBytes, tolerance: 64 * 1024 * 1024);
     }
 
     [Fact]

@@ -63,6 +63,11 @@ public sealed class ConfigurationTests
     [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:ExpectedStatus=600", "Health:Http:api:ExpectedStatus must be status codes")]
     [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:ExpectedStatus=300-200", "Health:Http:api:ExpectedStatus must be status codes")]
     [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:Bad Header=hunter2", "Health:Http:api:Headers:Bad Header must be a valid header name")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:Content-Type=hunter2", "Health:Http:api:Headers:Content-Type must have a value that can be sent as that header")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:Date=hunter2", "Health:Http:api:Headers:Date must have a value that can be sent as that header")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:X-Api-Key=hunter2-\u00fc", "Health:Http:api:Headers:X-Api-Key must have a value that can be sent as that header")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:X-Api-Key=hunter2\u0001", "Health:Http:api:Headers:X-Api-Key must have a value that can be sent as that header")]
+    [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Headers:Content-Length=7", "Health:Http:api:Headers:Content-Length cannot be set")]
     [InlineData("Health:Http:api:Url=http://api.example.com/|Health:Http:api:Timeout=-00:00:01", "Health:Http:api:Timeout must be greater than zero")]
     [InlineData("Health:Command:disk:Path=check_disk", "Health:Command:disk:Path must be the absolute path of an executable")]
     [InlineData("Health:Command:disk:Path=/no/such/check_disk", "Health:Command:disk:Path does not exist")]
@@ -89,6 +94,7 @@ public sealed class ConfigurationTests
             ("Health:Http:payments:Method", "head"),
             ("Health:Http:payments:ExpectedStatus", "200, 204, 301-302"),
             ("Health:Http:payments:Headers:Authorization", "Bearer abc"),
+            ("Health:Http:payments:Headers:Content-Type", "application/json; charset=utf-8"),
             ("Health:Command:disk:Path", "/bin/true"),
             ("Health:Command:disk:Arguments:0", "-w")));
     }

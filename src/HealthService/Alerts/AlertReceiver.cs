@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Threading.Channels;
 using HealthService.Probes;
+using HealthService.Probes.Http;
 
 namespace HealthService.Alerts;
 
@@ -143,15 +144,7 @@ internal sealed class AlertReceiver
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(message.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
-        foreach (var (header, value) in _headers)
-        {
-            if (!request.Headers.TryAddWithoutValidation(header, value))
-            {
-                // A content header such as Content-Type: the configured value wins.
-                request.Content.Headers.Remove(header);
-                request.Content.Headers.TryAddWithoutValidation(header, value);
-            }
-        }
+        ConfiguredHeaders.Apply(request, _headers); // a configured Content-Type wins
 
         try
         {

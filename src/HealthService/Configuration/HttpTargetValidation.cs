@@ -1,12 +1,13 @@
-using System.Text.RegularExpressions;
+using HealthService.Probes.Http;
 
 namespace HealthService.Configuration;
 
 /// <summary>
 /// The checks shared by every configured HTTP target (dependency probes, alert webhooks): an absolute http(s) URL
-/// and headers that can be sent as given. Messages name the key and never repeat a URL or header value.
+/// and headers the HTTP stack will send (<see cref="ConfiguredHeaders"/>). Messages name the key and never repeat a
+/// URL or header value.
 /// </summary>
-internal static partial class HttpTargetValidation
+internal static class HttpTargetValidation
 {
     public static void Validate(List<string> errors, string key, string? url, IReadOnlyDictionary<string, string> headers)
     {
@@ -17,14 +18,10 @@ internal static partial class HttpTargetValidation
 
         foreach (var (header, value) in headers)
         {
-            if (!HeaderName().IsMatch(header) || value.AsSpan().ContainsAny('\r', '\n'))
+            if (ConfiguredHeaders.Problem(header, value) is { } problem)
             {
-                errors.Add($"{key}:Headers:{header} must be a valid header name with a single-line value.");
+                errors.Add($"{key}:Headers:{header} {problem}.");
             }
         }
     }
-
-    // RFC 9110 token characters.
-    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
-    private static partial Regex HeaderName();
 }

@@ -269,6 +269,8 @@ public sealed class AlertTests
     [InlineData("Health:Alerts:Webhooks:chat:Url=/services/hunter2", "Health:Alerts:Webhooks:chat:Url must be an absolute http or https URL.")]
     [InlineData("Health:Alerts:Webhooks:chat:Url=ftp://hooks.example.com/hunter2", "Health:Alerts:Webhooks:chat:Url must be an absolute http or https URL.")]
     [InlineData("Health:Alerts:Webhooks:chat:Url=https://hooks.example.com/hunter2|Health:Alerts:Webhooks:chat:Headers:Bad Header=hunter2", "Health:Alerts:Webhooks:chat:Headers:Bad Header must be a valid header name")]
+    [InlineData("Health:Alerts:Webhooks:chat:Url=https://hooks.example.com/hunter2|Health:Alerts:Webhooks:chat:Headers:Content-Type=hunter2", "Health:Alerts:Webhooks:chat:Headers:Content-Type must have a value that can be sent as that header")]
+    [InlineData("Health:Alerts:Webhooks:chat:Url=https://hooks.example.com/hunter2|Health:Alerts:Webhooks:chat:Headers:X-Token=hunter2-\u00fc", "Health:Alerts:Webhooks:chat:Headers:X-Token must have a value that can be sent as that header")]
     [InlineData("Health:Alerts:Webhooks:chat:Url=https://hooks.example.com/hunter2|Health:Alerts:Webhooks:chat:Secret=hunter2", "Health:Alerts:Webhooks:chat:Secret is not a known setting")]
     [InlineData("Health:Alerts:Retries=3", "Health:Alerts:Retries is not a known setting")]
     [InlineData("Health:Alerts:CoolDown=-00:00:01", "Health:Alerts:CoolDown must be at least zero")]
@@ -298,6 +300,7 @@ public sealed class AlertTests
             "Health:Alerts:Webhooks:slack:Url=https://hooks.slack.com/services/T000/B000/XXXX",
             "Health:Alerts:Webhooks:ops:Url=http://alerts.internal:8080/events?source=health",
             "Health:Alerts:Webhooks:ops:Headers:Authorization=Bearer abc",
+            "Health:Alerts:Webhooks:ops:Headers:Content-Type=application/cloudevents+json",
             "Health:Alerts:CoolDown=00:00:00",
             "Health:Alerts:Timeout=00:00:10",
             "Health:Alerts:MaxAttempts=1",

@@ -215,6 +215,23 @@ public sealed partial class CloudFormationTimingTests
         Assert.Contains("--publish 8080:8080", unit, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Logs_go_to_CloudWatch_in_non_blocking_mode_with_a_bounded_buffer()
+    {
+        // In the default blocking mode a stalled log stream blocks the service's writes to stdout.
+        var ecs = CloudFormationTemplate.Load(Ecs);
+        var logging = Container(ecs)["LogConfiguration"]!;
+        Assert.Equal("awslogs", ecs.Text(logging["LogDriver"]));
+        Assert.Equal("non-blocking", ecs.Text(logging["Options"]!["mode"]));
+        Assert.Equal("25m", ecs.Text(logging["Options"]!["max-buffer-size"]));
+
+        var unit = Heredoc(UserData(CloudFormationTemplate.Load(Ec2)), "/etc/systemd/system/healthservice.service");
+        var run = Assert.Single(unit.Split('\n'), line => line.StartsWith("ExecStart=/usr/bin/docker run ", StringComparison.Ordinal));
+        Assert.Contains(" --log-driver awslogs ", run, StringComparison.Ordinal);
+        Assert.Contains(" --log-opt mode=non-blocking ", run, StringComparison.Ordinal);
+        Assert.Contains(" --log-opt max-buffer-size=25m ", run, StringComparison.Ordinal);
+    }
+
     // ---- What a template gives the service ---------------------------------------------------------------------------
 
     /// <summary>The environment variables a template gives the container; secrets get a stand-in value.</summary>

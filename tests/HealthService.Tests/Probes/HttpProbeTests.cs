@@ -194,6 +194,26 @@ public sealed class HttpProbeTests
     }
 
     [Fact]
+    public async Task A_POST_probe_sends_a_configured_Content_Type_as_a_content_header_with_an_empty_body()
+    {
+        await using var stub = StubHttpServer.Start();
+        await using var factory = Factory(stub.Url())
+            .With("Health:Http:api:Method", "POST")
+            .With("Health:Http:api:Headers:Content-Type", "application/json")
+            .With("Health:Http:api:Headers:X-Api-Key", "key-0123456789");
+
+        await factory.WaitForStatusAsync(200, "OK");
+        await factory.WaitForProbeAsync("http:api", "Healthy");
+
+        var request = stub.Requests[0];
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("application/json", request.Headers["Content-Type"]);
+        Assert.Equal("0", request.Headers["Content-Length"]);
+        Assert.Equal("", request.Body);
+        Assert.Equal("key-0123456789", request.Headers["X-Api-Key"]);
+    }
+
+    [Fact]
     public async Task A_non_critical_dependency_failing_keeps_health_at_200()
     {
         await using var stub = StubHttpServer.Start(StubBehavior.Status(503));

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using HealthService.Probes.Postgres;
 using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace HealthService.Tests.Probes;
 
@@ -75,6 +79,75 @@ public sealed class PostgresProbeTests
         await factory.WaitForStatusAsync(200, "OK", TimeSpan.FromSeconds(10));
         var connections = await server.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'HealthService'");
         Assert.InRange(connections, 0, 2);
+    }
+
+    [Theory]
+    [InlineData("Timeout=0;Command Timeout=0")] // Npgsql's 0 means wait forever
+    [InlineData("Timeout=600;Command Timeout=600")]
+    public async Task A_server_that_accepts_but_never_answers_is_given_up_at_the_deadline_whatever_the_connection_string_says(string timeouts)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var factory = Factory().With("Health:Postgres:main:ConnectionString", $"Host=127.0.0.1;Port={port};Username=app;Password=secret;{timeouts}");
+        var unhealthy = factory.WaitForProbeAsync("postgres:main", "Unhealthy");
+
+        using var connection = await listener.AcceptSocketAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var accepted = Stopwatch.StartNew();
+        var closed = await WaitUntilClosedAsync(connection, TimeSpan.FromSeconds(10));
+        var open = accepted.Elapsed;
+
+        Assert.True(closed, "the probe's connection attempt was still open 10 s after the server accepted it");
+        Assert.True(open <= Deadline + TimeSpan.FromSeconds(1), $"the connection attempt outlived the {Deadline.TotalSeconds} s deadline: closed after {open}");
+        Assert.Contains("timed out", CollectingSink.Scalar(await unhealthy, "Reason"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Timeout=0;Command Timeout=0", "00:00:01.500", 2, 2)] // rounded up to whole seconds
+    [InlineData("Timeout=600;Command Timeout=3", "00:00:01.500", 2, 2)]
+    [InlineData("Timeout=1;Command Timeout=1", "00:00:01.500", 1, 1)] // shorter ones are kept
+    [InlineData("", "00:00:00.200", 1, 1)] // Npgsql's defaults (15 s, 30 s); at least 1 s
+    public void Npgsql_timeouts_never_exceed_the_probe_deadline(string timeouts, string deadline, int connect, int command)
+    {
+        var services = new ServiceCollection();
+        services.AddHealthChecks().AddPostgresProbe("postgres:main",
+            new PostgresProbeOptions { ConnectionString = $"Host=127.0.0.1;Username=app;Password=secret;{timeouts}" },
+            TimeSpan.Parse(deadline, System.Globalization.CultureInfo.InvariantCulture));
+        using var provider = services.BuildServiceProvider();
+
+        var settings = new NpgsqlConnectionStringBuilder(provider.GetRequiredKeyedService<NpgsqlDataSource>("postgres:main").ConnectionString);
+
+        Assert.Equal(connect, settings.Timeout);
+        Assert.Equal(command, settings.CommandTimeout);
+    }
+
+    /// <summary>Reads (and drops) what the client sends until it closes or resets the connection, or the limit passes.</summary>
+    private static async Task<bool> WaitUntilClosedAsync(Socket socket, TimeSpan limit)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(limit);
+        var buffer = new byte[4096];
+        try
+        {
+            // A startup packet is a few hundred bytes: far fewer reads than this bound.
+            for (var reads = 0; reads < 1000; reads++)
+            {
+                if (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) == 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true; // reset by the client
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     [Fact]

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace HealthService.Probes.Http;
 
 /// <summary>
-/// One external HTTP API. Xabaril's <see cref="UriHealthCheck"/> sends the request (method, headers, deadline)
-/// through this dependency's own named client; the client's <see cref="ExpectedStatusHandler"/> judges the
-/// status. Failures are described by category only: the URL's path and query, and header values, can carry keys.
+/// One external HTTP API. Xabaril's <see cref="UriHealthCheck"/> sends the request (method, deadline) through this
+/// dependency's own named client; the client's <see cref="ConfiguredHeadersHandler"/> adds the configured headers and
+/// its <see cref="ExpectedStatusHandler"/> judges the status. Failures are described by category only: the URL's path and query, and header values, can carry keys.
 /// </summary>
 public sealed class HttpDependencyHealthCheck : IHealthCheck
 {
@@ -22,11 +22,8 @@ public sealed class HttpDependencyHealthCheck : IHealthCheck
         _inner = new UriHealthCheck(
             new UriHealthCheckOptions().AddUri(uri, request =>
             {
+                // Headers are added by the client's ConfiguredHeadersHandler, which also sends content headers.
                 request.UseHttpMethod(method).UseTimeout(deadline).ExpectHttpCodes(100, 599);
-                foreach (var (header, value) in options.Headers)
-                {
-                    request.AddCustomHeader(header, value);
-                }
             }),
             client);
     }

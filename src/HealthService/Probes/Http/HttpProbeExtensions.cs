@@ -30,6 +30,7 @@ public static class HttpProbeExtensions
                 ConnectTimeout = deadline,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
+            .AddHttpMessageHandler(() => new ConfiguredHeadersHandler(options.Headers))
             .AddHttpMessageHandler(() => new ExpectedStatusHandler(expected))
             .RemoveAllLoggers();
 

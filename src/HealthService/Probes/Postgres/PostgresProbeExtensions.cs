@@ -35,10 +35,12 @@ public static class PostgresProbeExtensions
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
         settings.MaxPoolSize = Math.Min(settings.MaxPoolSize, MaxConnectionsPerDatabase);
         settings.MinPoolSize = Math.Min(settings.MinPoolSize, settings.MaxPoolSize);
-        // The probe's deadline bounds every call; Npgsql's own timeouts (whole seconds) only back it up.
-        var seconds = (int)Math.Ceiling(deadline.TotalSeconds);
-        settings.Timeout = Math.Min(settings.Timeout, seconds);
-        settings.CommandTimeout = Math.Min(settings.CommandTimeout, seconds);
+        // The pipeline abandons a probe at its deadline, but cancelling its token does not end a connection attempt
+        // that waits for the server's first answer: only Npgsql's own timeouts (whole seconds) do. So they never exceed
+        // the deadline, and 0, which Npgsql takes as "wait forever", becomes the deadline too.
+        var seconds = Math.Max(1, (int)Math.Ceiling(deadline.TotalSeconds));
+        settings.Timeout = AtMost(settings.Timeout, seconds);
+        settings.CommandTimeout = AtMost(settings.CommandTimeout, seconds);
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
             settings.ApplicationName = "HealthService";
@@ -46,4 +48,6 @@ public static class PostgresProbeExtensions
 
         return settings.ConnectionString;
     }
+
+    private static int AtMost(int configured, int seconds) => configured is > 0 && configured <= seconds ? configured : seconds;
 }

@@ -91,17 +91,65 @@ public sealed class CgroupReader(string procRoot, string cgroupRoot)
         }
     }
 
+    /// <summary>
+    /// Memory charged to this cgroup, less its inactive file cache, or null when it cannot be read: every process in
+    /// the cgroup and the page cache they use, except the cache the kernel reclaims before it OOM-kills anything. This
+    /// is the figure container runtimes report (<c>docker stats</c>, the kubelet's working set).
+    /// </summary>
+    public long? MemoryWorkingSetBytes()
+    {
+        // v1's memory.stat has both inactive_file (this cgroup alone) and total_inactive_file (with its children,
+        // as usage_in_bytes counts them); v2's inactive_file is already hierarchical.
+        var (usage, stat, inactiveField) = Version switch
+        {
+            CgroupVersion.V2 => (ReadControllerFile(null, "memory.current"), ReadControllerFile(null, "memory.stat"), "inactive_file"),
+            CgroupVersion.V1 => (ReadControllerFile("memory", "memory.usage_in_bytes"), ReadControllerFile("memory", "memory.stat"), "total_inactive_file"),
+            _ => (null, null, ""),
+        };
+        if (!TryParse(usage, out var used))
+        {
+            return null;
+        }
+
+        // Without the statistic, the whole usage: it overstates, which errs towards warning early.
+        var inactive = Field(stat, inactiveField) ?? 0;
+        return Math.Max(used - inactive, 0);
+    }
+
     /// <summary>Physical memory from /proc/meminfo (MemTotal), or null when it cannot be read.</summary>
-    public long? PhysicalMemoryBytes()
+    public long? PhysicalMemoryBytes() => MeminfoBytes("MemTotal:");
+
+    /// <summary>
+    /// The kernel's estimate of memory available to new allocations without swapping (/proc/meminfo MemAvailable, Linux
+    /// 3.14 and later): free memory plus the page cache and slab it can reclaim. Null when it cannot be read.
+    /// </summary>
+    public long? AvailableMemoryBytes() => MeminfoBytes("MemAvailable:");
+
+    private long? MeminfoBytes(string field)
     {
         var meminfo = ReadFile(Path.Combine(procRoot, "meminfo"));
         foreach (var line in meminfo?.Split('\n') ?? [])
         {
             // "MemTotal:       24589616 kB"
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields is ["MemTotal:", var kib, "kB"] && TryParse(kib, out var value))
+            if (fields.Length == 3 && fields[0] == field && fields[2] == "kB" && TryParse(fields[1], out var value))
             {
                 return value * 1024;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The value of <paramref name="name"/> in a "name value" per line file such as memory.stat.</summary>
+    private static long? Field(string? text, string name)
+    {
+        foreach (var line in text?.Split('\n') ?? [])
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && fields[0] == name && TryParse(fields[1], out var value))
+            {
+                return value;
             }
         }
 

@@ -34,7 +34,7 @@ public abstract class ResourceProbeOptions
     public double HysteresisPercent { get; set; }
 }
 
-/// <summary><c>Health:Memory</c>: process working set against the container limit or physical memory.</summary>
+/// <summary><c>Health:Memory</c>: the container's cgroup (less inactive file cache) against its limit, or the host's memory in use.</summary>
 public sealed class MemoryProbeOptions() : ResourceProbeOptions(degradedPercent: 85, unhealthyPercent: 95, hysteresisPercent: 5);
 
 /// <summary><c>Health:Cpu</c>: CPU usage since the previous round against the CPU quota or the cores available.</summary>

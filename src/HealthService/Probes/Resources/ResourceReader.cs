@@ -1,8 +1,13 @@
 namespace HealthService.Probes.Resources;
 
-/// <summary>Memory in use by this process against the memory it may use.</summary>
-/// <param name="Source">Where the limit came from: <c>cgroup</c> or <c>physical</c>.</param>
-public readonly record struct MemoryReading(long UsedBytes, long LimitBytes, string Source);
+/// <summary>Memory in use against the memory that may be used, and this process's own working set.</summary>
+/// <param name="Source">
+/// What was measured: <c>cgroup</c> (everything charged to the container's cgroup, less inactive file cache, against
+/// its limit), <c>host</c> (the machine's memory in use, with no cgroup limit) or <c>process</c> (this process's working
+/// set, when neither can be read).
+/// </param>
+/// <param name="ProcessBytes">This process's working set (resident set), whatever the source.</param>
+public readonly record struct MemoryReading(long UsedBytes, long LimitBytes, string Source, long ProcessBytes);
 
 /// <summary>A cumulative CPU-time counter and the number of cores it is measured against.</summary>
 /// <param name="Source"><c>cgroup</c> (the container's usage against its quota) or <c>process</c>.</param>
@@ -19,13 +24,31 @@ public interface IResourceReader
 /// <summary>Reads this process's figures, container-aware through <see cref="CgroupReader"/>.</summary>
 public sealed class SystemResourceReader(CgroupReader cgroup) : IResourceReader
 {
+    /// <summary>
+    /// Memory as the OOM killer counts it. Under a cgroup limit that is the whole cgroup (this service, the processes
+    /// it starts, the container's health-check process, their page cache), not this process alone.
+    /// </summary>
     public MemoryReading ReadMemory()
     {
-        var used = Environment.WorkingSet;
-        var physical = cgroup.PhysicalMemoryBytes() ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        return cgroup.MemoryLimitBytes() is { } limit && limit < physical
-            ? new MemoryReading(used, limit, "cgroup")
-            : new MemoryReading(used, physical, "physical");
+        var process = Environment.WorkingSet;
+        var memTotal = cgroup.PhysicalMemoryBytes();
+        var physical = memTotal ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (cgroup.MemoryLimitBytes() is { } limit && limit < physical)
+        {
+            return cgroup.MemoryWorkingSetBytes() is { } charged
+                ? new MemoryReading(charged, limit, "cgroup", process)
+                : new MemoryReading(process, limit, "process", process);
+        }
+
+        // No cgroup limit: the OOM killer acts when the machine runs short, whoever uses the memory, so the machine is
+        // what is measured: MemTotal - MemAvailable, which leaves out reclaimable cache as the cgroup figure leaves
+        // out inactive file cache. This process alone would say nothing about how close the machine is.
+        if (memTotal is { } total && cgroup.AvailableMemoryBytes() is { } available && available <= total)
+        {
+            return new MemoryReading(total - available, total, "host", process);
+        }
+
+        return new MemoryReading(process, physical, "process", process);
     }
 
     public CpuReading ReadCpu()
