@@ -27,7 +27,7 @@ public class ReadinessHandlerBenchmarks
     public void Setup()
     {
         _context.Request.Method = HttpMethods.Get;
-        _context.Request.Path = HealthEndpointsExtensions.ReadinessPath;
+        _context.Request.Path = HealthServiceEndpointOptions.DefaultReadinessPath;
         _context.Response.Body = Stream.Null;
 
         var entries = new Dictionary<string, HealthReportEntry>

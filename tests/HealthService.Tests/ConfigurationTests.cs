@@ -110,8 +110,8 @@ public sealed class ConfigurationTests
     [Fact]
     public void MaxAge_defaults_to_three_intervals()
     {
-        Assert.Equal(TimeSpan.FromSeconds(15), new HealthOptions().EffectiveMaxAge);
-        Assert.Equal(TimeSpan.FromSeconds(90), new HealthOptions { Interval = TimeSpan.FromSeconds(30) }.EffectiveMaxAge);
+        Assert.Equal(TimeSpan.FromSeconds(15), new HealthServiceOptions().EffectiveMaxAge);
+        Assert.Equal(TimeSpan.FromSeconds(90), new HealthServiceOptions { Interval = TimeSpan.FromSeconds(30) }.EffectiveMaxAge);
     }
 
     [Fact]

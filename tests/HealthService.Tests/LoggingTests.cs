@@ -81,6 +81,45 @@ public sealed class LoggingTests
     }
 
     [Fact]
+    public async Task Events_dropped_while_the_output_is_stalled_are_counted_and_reported_once_it_flows_again()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var factory = new HealthServiceFactory()
+            .With("Serilog:MinimumLevel:Default", "Verbose")
+            .With("Serilog:MinimumLevel:Override:Microsoft", "Verbose")
+            .WithServices(services => services.AddSingleton<TimeProvider>(time));
+        await factory.WaitForStatusAsync(200, "OK");
+        var meters = factory.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var dropped = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "HealthService", "healthservice.log.dropped");
+        var client = factory.CreateClient();
+
+        // A sink that blocks, as a stdout pipe nobody reads; every request writes a dozen framework events.
+        factory.Logs.Jam();
+        var answered = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 3000; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/live", Ct)).StatusCode);
+        }
+
+        Assert.True(answered.Elapsed < TimeSpan.FromSeconds(30), $"3000 requests took {answered.Elapsed} with the log stalled");
+        dropped.RecordObservableInstruments();
+        var total = dropped.LastMeasurement?.Value ?? 0;
+        Assert.True(total > 1000, $"{total} events dropped");
+
+        // Once the output flows again, one line tells how many were lost.
+        factory.Logs.Unjam();
+        await factory.LogsWrittenAsync();
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Task.Delay(100, Ct);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var report = await factory.Logs.WaitForAsync(e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains("LogEventsDropped", StringComparison.Ordinal));
+        Assert.Equal(LogEventLevel.Warning, report.Level);
+        dropped.RecordObservableInstruments();
+        Assert.Equal(dropped.LastMeasurement?.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), CollectingSink.Scalar(report, "TotalDropped"));
+        Assert.Single(factory.Logs.WithEventName("LogEventsDropped"));
+    }
+
+    [Fact]
     public async Task Unknown_paths_and_refused_detail_requests_are_counted_and_summed_up_once_a_minute()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

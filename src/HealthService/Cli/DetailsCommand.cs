@@ -113,7 +113,7 @@ public static class DetailsCommand
             return false;
         }
 
-        url = new Uri($"http://127.0.0.1:{port}{HealthEndpointsExtensions.DetailsPath}");
+        url = new Uri($"http://127.0.0.1:{port}{HealthServiceEndpointOptions.DefaultDetailsPath}");
         return true;
     }
 }

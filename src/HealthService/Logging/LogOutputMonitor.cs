@@ -16,7 +16,7 @@ public sealed class LogOutputMonitor : IAsyncLogEventSinkMonitor
     public LogOutputMonitor(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        var meter = meters.Create(HealthMetrics.MeterName);
+        var meter = meters.Create(HealthServiceMeter.Name);
         meter.CreateObservableCounter("healthservice.log.dropped", () => Dropped, unit: "{event}",
             description: "Log events dropped because the log output stalled and its queue was full.");
     }

@@ -45,7 +45,7 @@ internal sealed class LogVolumeReporter(
         var dropped = output.Dropped;
         if (dropped > _droppedReported && dropped == _droppedLastCheck)
         {
-            logger.LogEventsDropped(dropped - _droppedReported, dropped);
+            LogEvents.LogEventsDropped(logger, dropped - _droppedReported, dropped);
             _droppedReported = dropped;
         }
 
@@ -57,7 +57,7 @@ internal sealed class LogVolumeReporter(
         var (unmatched, refusedDetails) = requests.TakeCounts();
         if (unmatched > 0 || refusedDetails > 0)
         {
-            logger.RequestsCounted(unmatched, refusedDetails, RequestSummaryEvery);
+            LogEvents.RequestsCounted(logger, unmatched, refusedDetails, RequestSummaryEvery);
         }
     }
 }

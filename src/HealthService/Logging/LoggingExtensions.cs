@@ -94,7 +94,7 @@ public static class LoggingExtensions
     private static bool IsPolledPath(PathString path)
     {
         var value = path.Value.AsSpan().TrimEnd('/');
-        return value.Equals(HealthEndpointsExtensions.ReadinessPath, StringComparison.OrdinalIgnoreCase)
-            || value.Equals(HealthEndpointsExtensions.LivenessPath, StringComparison.OrdinalIgnoreCase);
+        return value.Equals(HealthServiceEndpointOptions.DefaultReadinessPath, StringComparison.OrdinalIgnoreCase)
+            || value.Equals(HealthServiceEndpointOptions.DefaultLivenessPath, StringComparison.OrdinalIgnoreCase);
     }
 }

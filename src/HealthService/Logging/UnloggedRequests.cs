@@ -21,7 +21,7 @@ public sealed class UnloggedRequests
         var status = context.Response.StatusCode;
         if (exception is null && status is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
         {
-            if (context.Request.Path.StartsWithSegments(HealthEndpointsExtensions.DetailsPath, StringComparison.OrdinalIgnoreCase))
+            if (context.Request.Path.StartsWithSegments(HealthServiceEndpointOptions.DefaultDetailsPath, StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _refusedDetails);
             }

@@ -280,7 +280,7 @@ public sealed partial class CloudFormationTimingTests
         variables.Select(v => new KeyValuePair<string, string?>(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value));
 
     /// <summary>The Health options the service would run with; a configuration it would refuse fails the test here.</summary>
-    private static HealthOptions Options(CloudFormationTemplate template)
+    private static HealthServiceOptions Options(CloudFormationTemplate template)
     {
         var configuration = Configuration(template);
         if (ConfigurationGuard.FindError(configuration) is { } error)
@@ -288,7 +288,7 @@ public sealed partial class CloudFormationTimingTests
             Assert.Fail($"{template.FileName}: the service would refuse its settings: {error}");
         }
 
-        return configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>(ConfigurationGuard.Binding) ?? new HealthOptions();
+        return configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
     }
 
     private static JsonNode Container(CloudFormationTemplate template) =>

@@ -127,8 +127,18 @@ public sealed class DetailsTests
         await stub.WaitForHitsAsync(1, TimeSpan.FromSeconds(10), Ct);
         using var client = new HttpClient();
 
-        var response = await client.GetAsync($"http://127.0.0.1:{localPort}/health/details", Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
+        // Each result lands when its probe completes: wait until both reporting-only probes have one.
+        HttpResponseMessage response;
+        string body;
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            response = await client.GetAsync($"http://127.0.0.1:{localPort}/health/details", Ct);
+            body = await response.Content.ReadAsStringAsync(Ct);
+            await Task.Delay(50, Ct);
+        }
+        while (!(body.Contains("\"http:payments\"", StringComparison.Ordinal) && body.Contains("\"postgres:orders\"", StringComparison.Ordinal))
+            && limit.Elapsed < TimeSpan.FromSeconds(10));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());

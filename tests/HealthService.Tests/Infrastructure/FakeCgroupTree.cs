@@ -6,7 +6,7 @@ namespace HealthService.Tests.Infrastructure;
 /// A /proc and a cgroup file system laid out as a container runtime lays them out, written to a temporary folder, and
 /// a <see cref="CgroupReader"/> that reads them instead of this machine's.
 /// </summary>
-public sealed class FakeCgroupTree : IDisposable
+internal sealed class FakeCgroupTree : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("cgroup-sample-").FullName;
 

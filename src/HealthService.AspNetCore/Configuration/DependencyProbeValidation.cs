@@ -1,0 +1,122 @@
+using HealthService.Probes.Command;
+using HealthService.Probes.Http;
+using HealthService.Probes.Postgres;
+using Npgsql;
+
+namespace HealthService.Configuration;
+
+/// <summary>
+/// Start-up checks of <c>Health:Postgres</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
+/// and never repeat a connection string, URL or header value: those can hold secrets.
+/// </summary>
+internal static class DependencyProbeValidation
+{
+    public static void Validate(List<string> errors, HealthServiceOptions options)
+    {
+        foreach (var (name, postgres) in options.Postgres)
+        {
+            Postgres(errors, $"Health:Postgres:{name}", postgres, options.Interval);
+        }
+
+        foreach (var (name, http) in options.Http)
+        {
+            Http(errors, $"Health:Http:{name}", http, options.Interval);
+        }
+
+        foreach (var (name, command) in options.Command)
+        {
+            Command(errors, $"Health:Command:{name}", command, options.Interval);
+        }
+    }
+
+    private static void Postgres(List<string> errors, string key, PostgresProbeOptions postgres, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, postgres.Timeout, interval);
+        if (string.IsNullOrWhiteSpace(postgres.Query))
+        {
+            errors.Add($"{key}:Query must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(postgres.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this database.");
+            return;
+        }
+
+        try
+        {
+            var settings = new NpgsqlConnectionStringBuilder(postgres.ConnectionString);
+            if (string.IsNullOrWhiteSpace(settings.Host))
+            {
+                errors.Add($"{key}:ConnectionString names no Host.");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Npgsql's message is not repeated: it names the keyword that failed, and in "Password=p;w=rd" that
+            // keyword ("w") is part of the password.
+            errors.Add($"{key}:ConnectionString is not a valid connection string: "
+                + (ex is ArgumentException
+                    ? "a keyword is unknown or a value does not parse (see the Npgsql connection string parameters)."
+                    : "it does not parse as keyword=value pairs."));
+        }
+    }
+
+    private static void Http(List<string> errors, string key, HttpProbeOptions http, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, http.Timeout, interval);
+        HttpTargetValidation.Validate(errors, key, http.Url, http.Headers);
+        if (!HttpProbeOptions.Methods.Contains(http.Method, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{key}:Method must be one of {string.Join(", ", HttpProbeOptions.Methods)} (was '{http.Method}').");
+        }
+
+        if (!ExpectedStatusCodes.TryParse(http.ExpectedStatus, out _))
+        {
+            errors.Add($"{key}:ExpectedStatus must be status codes (100-599) or ranges such as 200-299 or 200,204,301-302 (was '{http.ExpectedStatus}').");
+        }
+    }
+
+    private static void Command(List<string> errors, string key, CommandProbeOptions command, TimeSpan interval)
+    {
+        ValidateTimeout(errors, key, command.Timeout, interval);
+        var path = command.Path;
+        if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
+        {
+            errors.Add($"{key}:Path must be the absolute path of an executable (was '{path}').");
+        }
+        else if (!File.Exists(path))
+        {
+            errors.Add($"{key}:Path does not exist (was '{path}').");
+        }
+        else if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+        {
+            errors.Add($"{key}:Path is not executable (was '{path}').");
+        }
+        else if (ProcessGroup.Launcher is null)
+        {
+            errors.Add($"{key}:Path cannot be run in a process group of its own: util-linux 'setsid' was not found on PATH.");
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            // A name is passed as NAME=value in a NUL-terminated string; a value is never repeated, it may be a secret.
+            if (name.Length == 0 || name.AsSpan().ContainsAny('=', '\0'))
+            {
+                errors.Add($"{key}:Environment:{name.Replace("\0", "\\0", StringComparison.Ordinal)} is not a valid variable name: it must be non-empty, without '=' or NUL.");
+            }
+            else if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:Environment:{name} must not contain a NUL character.");
+            }
+        }
+    }
+
+    private static void ValidateTimeout(List<string> errors, string key, TimeSpan? timeout, TimeSpan interval)
+    {
+        if (timeout is { } value)
+        {
+            HealthServiceOptionsValidator.ValidateTimeout(errors, $"{key}:Timeout", value, interval);
+        }
+    }
+}

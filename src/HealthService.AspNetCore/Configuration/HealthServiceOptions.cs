@@ -1,0 +1,69 @@
+using HealthService.Alerts;
+using HealthService.Endpoints;
+using HealthService.Probes.Command;
+using HealthService.Probes.Http;
+using HealthService.Probes.Postgres;
+using HealthService.Probes.Resources;
+
+namespace HealthService.Configuration;
+
+/// <summary>
+/// The <c>Health</c> configuration section: how often probes run, their deadline and when a result is too old.
+/// </summary>
+/// <remarks>
+/// The key names (<c>Health:Interval</c>, <c>Health:Timeout</c>, <c>Health:MaxAge</c>, ...) are a public contract:
+/// deployment templates set them as environment variables (<c>Health__Interval</c>).
+/// </remarks>
+public sealed class HealthServiceOptions
+{
+    /// <summary>The configuration section the options are read from.</summary>
+    public const string SectionName = "Health";
+
+    /// <summary>Time between the starts of two evaluation rounds.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Default deadline of one probe; a probe may set its own.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Age past which the latest snapshot no longer counts as healthy. Unset: three intervals.</summary>
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>
+    /// After SIGTERM, how long <c>/health</c> answers <c>503 Draining</c> while everything else is still served,
+    /// before the host stops.
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the host then waits for in-flight requests and background work before it exits anyway.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The memory probe (<c>Health:Memory</c>).</summary>
+    public MemoryProbeOptions Memory { get; set; } = new();
+
+    /// <summary>The CPU probe (<c>Health:Cpu</c>).</summary>
+    public CpuProbeOptions Cpu { get; set; } = new();
+
+    /// <summary>The disk probe (<c>Health:Disk</c>).</summary>
+    public DiskProbeOptions Disk { get; set; } = new();
+
+    /// <summary>PostgreSQL databases by name: <c>Health:Postgres:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, PostgresProbeOptions> Postgres { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>External HTTP APIs by name: <c>Health:Http:&lt;name&gt;:Url</c>, ...</summary>
+    public Dictionary<string, HttpProbeOptions> Http { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
+    public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Who may read <c>/health/details</c>.</summary>
+    public DetailsOptions Details { get; set; } = new();
+
+    /// <summary>Webhooks told about status changes.</summary>
+    public AlertOptions Alerts { get; set; } = new();
+
+    /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
+    public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;
+
+    /// <summary>A probe's deadline: its own timeout, else <see cref="Timeout"/>.</summary>
+    public TimeSpan DeadlineOf(TimeSpan? probeTimeout) => probeTimeout ?? Timeout;
+}

@@ -1,0 +1,148 @@
+using HealthService.Probes.Resources;
+using Microsoft.Extensions.Options;
+
+namespace HealthService.Configuration;
+
+/// <summary>
+/// Checks the <c>Health</c> section at start-up. Every message starts with the configuration key it is about,
+/// because that is what an operator has to change.
+/// </summary>
+internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthServiceOptions>
+{
+    private const int MinApiKeyLength = 16;
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+
+    // A day is far beyond any useful staleness bound, and keeps timestamp arithmetic far from overflowing.
+    private static readonly TimeSpan MaxMaxAge = TimeSpan.FromDays(1);
+
+    // ECS allows at most 120 s between SIGTERM and SIGKILL on Fargate; five minutes covers EC2 hooks too.
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromMinutes(5);
+
+    public ValidateOptionsResult Validate(string? name, HealthServiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var section = HealthServiceOptions.SectionName;
+
+        if (options.Interval <= TimeSpan.Zero || options.Interval > MaxInterval)
+        {
+            errors.Add($"{section}:Interval must be greater than zero and at most {MaxInterval} (was {options.Interval}).");
+        }
+        else
+        {
+            ValidateTimeout(errors, $"{section}:Timeout", options.Timeout, options.Interval);
+            if (options.MaxAge is { } maxAge && (maxAge <= options.Interval + options.Timeout || maxAge > MaxMaxAge))
+            {
+                errors.Add($"{section}:MaxAge must be longer than Health:Interval plus Health:Timeout ({options.Interval + options.Timeout}), or a fresh snapshot could count as stale, and at most {MaxMaxAge} (was {maxAge}).");
+            }
+            else
+            {
+                ValidateCriticalDeadlines(errors, options);
+            }
+
+            ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
+            ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
+            ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
+            DependencyProbeValidation.Validate(errors, options);
+            Alerts.AlertOptionsValidation.Validate(errors, options.Alerts);
+        }
+
+        if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > MaxDrain)
+        {
+            errors.Add($"{section}:DrainDelay must be between 0 and {MaxDrain} (was {options.DrainDelay}).");
+        }
+
+        if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > MaxDrain)
+        {
+            errors.Add($"{section}:ShutdownTimeout must be greater than zero and at most {MaxDrain} (was {options.ShutdownTimeout}).");
+        }
+
+        if (options.Details.LocalPort is < 0 or > 65535)
+        {
+            errors.Add($"{section}:Details:LocalPort must be a port number (1-65535), or 0 for no local listener (was {options.Details.LocalPort}).");
+        }
+
+        if (options.Details.ApiKey is { } apiKey)
+        {
+            if (!options.Details.Enabled)
+            {
+                errors.Add($"{section}:Details:ApiKey is set but {section}:Details:Enabled is false: set Enabled to true to serve the detailed view.");
+            }
+            else if (apiKey.Length < MinApiKeyLength || apiKey.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{section}:Details:ApiKey must be at least {MinApiKeyLength} characters without spaces.");
+            }
+        }
+
+        if (options.Disk.Enabled)
+        {
+            for (var i = 0; i < options.Disk.Paths.Length; i++)
+            {
+                var path = options.Disk.Paths[i];
+                if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path) || !Directory.Exists(path))
+                {
+                    errors.Add($"{section}:Disk:Paths:{i} must be an absolute path to an existing directory (was '{path}').");
+                }
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// A critical probe's result must be renewed before it counts as stale: the interval plus its deadline must be
+    /// shorter than <c>Health:MaxAge</c>. Reporting-only probes have no such bound: their age never decides <c>/health</c>.
+    /// </summary>
+    private static void ValidateCriticalDeadlines(List<string> errors, HealthServiceOptions options)
+    {
+        var probes = new List<(string Key, bool Critical, TimeSpan? Timeout)>
+        {
+            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.Enabled && options.Memory.Critical, options.Memory.Timeout),
+            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.Enabled && options.Cpu.Critical, options.Cpu.Timeout),
+            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.Enabled && options.Disk.Critical, options.Disk.Timeout),
+        };
+        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.Critical, p.Value.Timeout)));
+        var maxAge = options.EffectiveMaxAge;
+        foreach (var (key, critical, timeout) in probes)
+        {
+            if (critical && timeout is { } deadline && deadline > TimeSpan.Zero && options.Interval + deadline >= maxAge)
+            {
+                errors.Add($"{key}:Timeout ({deadline}) plus Health:Interval ({options.Interval}) must be shorter than Health:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
+            }
+        }
+    }
+
+    /// <summary>A probe deadline must be positive and no longer than the interval, or rounds would overlap.</summary>
+    internal static void ValidateTimeout(List<string> errors, string key, TimeSpan timeout, TimeSpan interval)
+    {
+        if (timeout <= TimeSpan.Zero || timeout > interval)
+        {
+            errors.Add($"{key} must be greater than zero and no longer than Health:Interval ({interval}) (was {timeout}).");
+        }
+    }
+
+    private static void ValidateResourceProbe(List<string> errors, string key, ResourceProbeOptions probe, TimeSpan interval)
+    {
+        if (probe.Timeout is { } timeout)
+        {
+            ValidateTimeout(errors, $"{key}:Timeout", timeout, interval);
+        }
+
+        if (!IsPercent(probe.DegradedPercent) || probe.DegradedPercent <= 0)
+        {
+            errors.Add($"{key}:DegradedPercent must be a percentage above 0 and at most 100 (was {probe.DegradedPercent}).");
+        }
+        else if (!IsPercent(probe.UnhealthyPercent) || probe.UnhealthyPercent < probe.DegradedPercent)
+        {
+            errors.Add($"{key}:UnhealthyPercent must be a percentage at most 100 and not below {key}:DegradedPercent ({probe.DegradedPercent}) (was {probe.UnhealthyPercent}).");
+        }
+        else if (!IsPercent(probe.HysteresisPercent) || probe.HysteresisPercent >= probe.DegradedPercent)
+        {
+            errors.Add($"{key}:HysteresisPercent must be at least 0 and below {key}:DegradedPercent ({probe.DegradedPercent}) (was {probe.HysteresisPercent}).");
+        }
+    }
+
+    private static bool IsPercent(double value) => value is >= 0 and <= 100 && !double.IsNaN(value);
+}

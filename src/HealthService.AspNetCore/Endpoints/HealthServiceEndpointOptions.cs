@@ -1,0 +1,23 @@
+namespace HealthService.Endpoints;
+
+/// <summary>Where <c>MapHealthService</c> maps its endpoints.</summary>
+public sealed class HealthServiceEndpointOptions
+{
+    /// <summary>The default <see cref="ReadinessPath"/>.</summary>
+    public const string DefaultReadinessPath = "/health";
+
+    /// <summary>The default <see cref="LivenessPath"/>.</summary>
+    public const string DefaultLivenessPath = "/health/live";
+
+    /// <summary>The default <see cref="DetailsPath"/>.</summary>
+    public const string DefaultDetailsPath = "/health/details";
+
+    /// <summary>Readiness, for the load balancer: <c>200 OK</c>, or <c>503</c> with the reason.</summary>
+    public string ReadinessPath { get; set; } = DefaultReadinessPath;
+
+    /// <summary>Liveness, for container health checks: <c>200 OK</c> while the process serves.</summary>
+    public string LivenessPath { get; set; } = DefaultLivenessPath;
+
+    /// <summary>The detailed view (off unless <c>Health:Details:Enabled</c>).</summary>
+    public string DetailsPath { get; set; } = DefaultDetailsPath;
+}

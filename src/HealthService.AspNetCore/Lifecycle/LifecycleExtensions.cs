@@ -1,0 +1,35 @@
+using HealthService.Configuration;
+
+namespace HealthService.Lifecycle;
+
+internal static class LifecycleExtensions
+{
+    /// <summary>
+    /// Graceful drain on SIGTERM/SIGINT, and a bounded shutdown: the host gives in-flight requests and background
+    /// work <c>Health:ShutdownTimeout</c> to finish, so neither a hung probe nor a slow client keeps the process alive.
+    /// </summary>
+    public static IServiceCollection AddGracefulDrain(this IServiceCollection services, HealthServiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton<DrainState>();
+        services.AddSingleton<IHostLifetime, DrainingHostLifetime>();
+        services.AddHostedService<DrainWhenStopping>();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        return services;
+    }
+
+    /// <summary>
+    /// However the host is stopped, <c>/health</c> stops saying OK while requests are still being served: also under
+    /// an <see cref="IHostLifetime"/> of the application's own that replaces the draining one.
+    /// </summary>
+    private sealed class DrainWhenStopping(IHostApplicationLifetime lifetime, DrainState drain) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStopping.Register(() => drain.Begin());
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

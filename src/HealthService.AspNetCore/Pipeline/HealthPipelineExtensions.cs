@@ -1,0 +1,51 @@
+using HealthService.Alerts;
+using HealthService.Configuration;
+using HealthService.Lifecycle;
+using HealthService.Probes;
+using HealthService.Probes.Resources;
+using HealthService.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace HealthService.Pipeline;
+
+internal static class HealthPipelineExtensions
+{
+    /// <summary>
+    /// Adds the options, the snapshot store, the background evaluation loop and the probes enabled in
+    /// configuration, and puts the snapshot behind the framework's <see cref="HealthCheckService"/> and
+    /// <see cref="IHealthCheckPublisher"/>s. Returns the health-checks builder, so custom checks can be chained on.
+    /// </summary>
+    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, Action<HealthServiceOptions>? configure)
+    {
+        var options = services.AddOptions<HealthServiceOptions>()
+            .BindConfiguration(HealthServiceOptions.SectionName, ConfigurationGuard.Binding)
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddSingleton<IValidateOptions<HealthServiceOptions>, HealthServiceOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<HealthSnapshotStore>();
+        services.AddSingleton<ReadinessDecision>();
+        services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
+        services.AddHostedService<HealthEvaluationService>();
+
+        // Probes added in code are checked at start like configured ones (names, deadlines against the schedule).
+        services.AddOptions<HealthCheckServiceOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HealthCheckServiceOptions>, ProbeRegistrationValidator>();
+
+        // Which probes exist is decided once, at start-up; their settings are read from the bound options.
+        var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
+        configure?.Invoke(health);
+        services.AddAlerts(health.Alerts);
+        services.AddGracefulDrain(health);
+        services.AddHealthMetrics(configuration);
+        var builder = services.AddHealthChecks();
+        services.AddSnapshotBehindHealthCheckService();
+        return builder.AddResourceProbes(health).AddDependencyProbes(health);
+    }
+}

@@ -1,0 +1,55 @@
+using HealthService.Lifecycle;
+
+namespace HealthService.Pipeline;
+
+/// <summary>What <c>/health</c> answers; the one verdict that the details view, metrics and alerts also report.</summary>
+internal enum Readiness
+{
+    /// <summary><c>200 OK</c>: every critical probe is Healthy or Degraded in a fresh result.</summary>
+    Ok,
+
+    /// <summary><c>503 Unhealthy</c>: a critical probe failed.</summary>
+    Unhealthy,
+
+    /// <summary><c>503 Starting</c>: a critical probe has not completed yet.</summary>
+    Starting,
+
+    /// <summary><c>503 Draining</c>: the service is shutting down.</summary>
+    Draining,
+
+    /// <summary><c>503 Stale</c>: the loop's heartbeat or a critical result is older than <c>Health:MaxAge</c>.</summary>
+    Stale,
+}
+
+/// <summary>
+/// The one readiness decision. Only health decides it: draining, the loop's heartbeat, and the critical probes'
+/// results and their ages. It reads two fields and the clock, so <c>/health</c> answers in microseconds.
+/// </summary>
+internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, TimeProvider time)
+{
+    /// <summary>The verdict now.</summary>
+    public Readiness Current => Of(store.Current);
+
+    /// <summary>
+    /// Draining wins over everything; before the first snapshot the service is starting; a snapshot nobody has
+    /// refreshed for too long means the loop is stuck, which is no basis for OK, and says so rather than blaming a probe.
+    /// </summary>
+    public Readiness Of(HealthSnapshot? snapshot) =>
+        drain.IsDraining ? Readiness.Draining
+        : snapshot is null ? Readiness.Starting
+        : time.GetTimestamp() > snapshot.StaleAfterTimestamp ? Readiness.Stale
+        : snapshot.AwaitsCritical ? Readiness.Starting
+        : snapshot.IsReady ? Readiness.Ok
+        : Readiness.Unhealthy;
+
+    /// <summary>The word <c>/health</c> answers for <paramref name="readiness"/>.</summary>
+    public static string Name(Readiness readiness) => readiness switch
+    {
+        Readiness.Ok => "OK",
+        Readiness.Unhealthy => "Unhealthy",
+        Readiness.Starting => "Starting",
+        Readiness.Draining => "Draining",
+        Readiness.Stale => "Stale",
+        _ => readiness.ToString(),
+    };
+}

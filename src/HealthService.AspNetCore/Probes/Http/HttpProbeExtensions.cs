@@ -1,0 +1,48 @@
+using HealthService.Pipeline;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthService.Probes.Http;
+
+internal static class HttpProbeExtensions
+{
+    /// <summary>
+    /// Adds one probe for an external HTTP API, with its own named <see cref="HttpClient"/>: redirects are not
+    /// followed (a 302 is judged against the expected codes), the deadline is the probe's, and the client writes
+    /// no per-request logs (they would carry the URL).
+    /// </summary>
+    public static IHealthChecksBuilder AddHttpProbe(this IHealthChecksBuilder builder, string name, HttpProbeOptions options,
+        TimeSpan deadline, HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!ExpectedStatusCodes.TryParse(options.ExpectedStatus, out var expected))
+        {
+            throw new ArgumentException($"'{options.ExpectedStatus}' is not a list of status codes and ranges.", nameof(options));
+        }
+
+        var clientName = "health-probe:" + name;
+        builder.Services.AddHttpClient(clientName)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectTimeout = deadline,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            })
+            .AddHttpMessageHandler(() => new ConfiguredHeadersHandler(options.Headers))
+            .AddHttpMessageHandler(() => new ExpectedStatusHandler(expected))
+            .RemoveAllLoggers();
+
+        return builder.Add(new HealthCheckRegistration(
+            name,
+            services =>
+            {
+                var clients = services.GetRequiredService<IHttpClientFactory>();
+                return new HttpDependencyHealthCheck(options, deadline, () => clients.CreateClient(clientName));
+            },
+            failureStatus,
+            tags ?? HealthTags.For(options.Critical),
+            deadline));
+    }
+}

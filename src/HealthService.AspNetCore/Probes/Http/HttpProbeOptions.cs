@@ -1,0 +1,29 @@
+namespace HealthService.Probes.Http;
+
+/// <summary><c>Health:Http:&lt;name&gt;</c>: an external HTTP API this instance depends on.</summary>
+public sealed class HttpProbeOptions
+{
+    /// <summary>The methods <see cref="Method"/> may be.</summary>
+    public static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+    /// <summary>Absolute http or https URL. Never logged in full: it may carry credentials or keys.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The request method, one of <see cref="Methods"/>.</summary>
+    public string Method { get; set; } = "GET";
+
+    /// <summary>Codes and ranges that count as healthy, e.g. <c>200-299</c> or <c>200,204,301-302</c>. Redirects are not followed.</summary>
+    public string ExpectedStatus { get; set; } = "200-299";
+
+    /// <summary>This probe's deadline; unset means <c>Health:Timeout</c>.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Request headers, e.g. an API key. Values are never logged or shown.</summary>
+    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Off by default: a third-party API shared by the whole fleet would otherwise take every instance out of the
+    /// load balancer at once when it fails.
+    /// </summary>
+    public bool Critical { get; set; }
+}

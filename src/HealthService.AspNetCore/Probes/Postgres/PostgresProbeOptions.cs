@@ -1,0 +1,17 @@
+namespace HealthService.Probes.Postgres;
+
+/// <summary><c>Health:Postgres:&lt;name&gt;</c>: one PostgreSQL database this instance needs.</summary>
+public sealed class PostgresProbeOptions
+{
+    /// <summary>An Npgsql connection string. Its password is never logged or shown.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>On by default: an instance that cannot reach its own database cannot serve.</summary>
+    public bool Critical { get; set; } = true;
+
+    /// <summary>This probe's deadline; unset means <c>Health:Timeout</c>. Connect and command timeouts never exceed it.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>The query that must succeed.</summary>
+    public string Query { get; set; } = "SELECT 1";
+}

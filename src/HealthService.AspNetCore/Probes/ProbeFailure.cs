@@ -1,0 +1,66 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using HealthService.Probes.Http;
+using Npgsql;
+
+namespace HealthService.Probes;
+
+/// <summary>
+/// Names the category of a dependency failure (timeout, connection refused, name not resolved, authentication
+/// failed, unexpected status 503, TLS error, ...) from its exception, without its message: messages can carry
+/// host names with credentials, connection-string fragments or server text, and stack traces help nobody at 3 am.
+/// </summary>
+internal static class ProbeFailure
+{
+    public static string Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            var category = Categorise(ex);
+            if (category is not null)
+            {
+                return category;
+            }
+        }
+
+        return $"failed with {exception.GetType().Name}";
+    }
+
+    private static string? Categorise(Exception ex) => ex switch
+    {
+        UnexpectedStatusException status => $"unexpected status {status.StatusCode}",
+        PostgresException postgres => Postgres(postgres.SqlState),
+        SocketException socket => Socket(socket.SocketErrorCode),
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "name not resolved",
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "TLS error",
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => "connection closed before a complete response",
+        HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse } => "invalid HTTP response",
+        AuthenticationException => "TLS error",
+        TimeoutException or OperationCanceledException => "timed out",
+        // Connection errors and I/O errors are categorised by their inner socket error when there is one.
+        HttpRequestException { InnerException: null } => "connection failed",
+        IOException { InnerException: null } => "connection closed",
+        _ => null,
+    };
+
+    private static string Postgres(string sqlState) => sqlState switch
+    {
+        "28P01" or "28000" => $"authentication failed (SQLSTATE {sqlState})",
+        "3D000" => $"database does not exist (SQLSTATE {sqlState})",
+        "57P01" or "57P02" or "57P03" => $"server shutting down or starting up (SQLSTATE {sqlState})",
+        "53300" => $"too many connections (SQLSTATE {sqlState})",
+        _ when sqlState.StartsWith("42", StringComparison.Ordinal) => $"query failed (SQLSTATE {sqlState})",
+        _ => $"server error (SQLSTATE {sqlState})",
+    };
+
+    private static string Socket(SocketError error) => error switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "name not resolved",
+        SocketError.TimedOut => "timed out",
+        SocketError.ConnectionReset => "connection reset",
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable => "host unreachable",
+        _ => $"socket error {error}",
+    };
+}
