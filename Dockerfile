@@ -11,6 +11,7 @@ WORKDIR /src
 # project file changes, whatever happens to the sources.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/HealthService/HealthService.csproj src/HealthService/
+COPY src/HealthService.AspNetCore/HealthService.AspNetCore.csproj src/HealthService.AspNetCore/
 RUN dotnet restore src/HealthService/HealthService.csproj
 # The sources, the analyzer settings (warnings are errors) and the one appsettings.json at the repository root,
 # which the project links into its output. Tests, benchmarks and docs never enter the build (.dockerignore).
