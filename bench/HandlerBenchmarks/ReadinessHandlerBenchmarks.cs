@@ -46,8 +46,10 @@ public class ReadinessHandlerBenchmarks
             IsReady: true,
             AwaitsCritical: false,
             time.GetUtcNow(),
-            StaleAfterTimestamp: time.GetTimestamp() + (time.TimestampFrequency * 3600)));
-        _service = new ReadinessEndpoint(new ReadinessDecision(store, new DrainState(), time)).HandleAsync;
+            StaleAfterTimestamp: time.GetTimestamp() + (time.TimestampFrequency * 3600),
+            HeartbeatTimestamp: time.GetTimestamp()));
+        var decision = new ReadinessDecision(store, new DrainState(), new MaintenanceState(time), TimeSpan.FromSeconds(5), time);
+        _service = new ReadinessEndpoint(store, decision).HandleAsync;
         _bare = BareHandler;
     }
 

@@ -13,13 +13,14 @@ public static class HealthServiceEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps readiness (<c>/health</c>: <c>200 OK</c> or <c>503</c> with a one-word reason, from the latest snapshot),
-    /// liveness (<c>/health/live</c>) and the detailed view (<c>/health/details</c>, answered only when
-    /// <c>Health:Details:Enabled</c>, and otherwise exactly as an unknown path). Routing answers other methods on the
+    /// liveness (<c>/health/live</c>), and the operator endpoints, the detailed view (<c>/health/details</c>) and
+    /// maintenance (<c>/health/maintenance</c>), answered only when <c>Health:Details:Enabled</c>, and otherwise
+    /// exactly as an unknown path. Routing answers other methods on the
     /// first two with <c>405</c> and an <c>Allow</c> header.
     /// </summary>
     /// <param name="endpoints">The application's endpoint route builder.</param>
     /// <param name="configure">Paths other than the defaults.</param>
-    /// <returns>A convention builder for all three endpoints (for example to add metadata or a host filter).</returns>
+    /// <returns>A convention builder for all the endpoints (for example to add metadata or a host filter).</returns>
     /// <exception cref="InvalidOperationException"><c>AddHealthService</c> was not called on the application's builder.</exception>
     public static IEndpointConventionBuilder MapHealthService(this IEndpointRouteBuilder endpoints, Action<HealthServiceEndpointOptions>? configure = null)
     {
@@ -34,6 +35,7 @@ public static class HealthServiceEndpointRouteBuilderExtensions
         configure?.Invoke(paths);
         var readiness = ActivatorUtilities.CreateInstance<ReadinessEndpoint>(endpoints.ServiceProvider);
         var details = ActivatorUtilities.CreateInstance<DetailsEndpoint>(endpoints.ServiceProvider);
+        var maintenance = ActivatorUtilities.CreateInstance<MaintenanceEndpoint>(endpoints.ServiceProvider);
         return new CompositeConventionBuilder(
         [
             endpoints.MapMethods(paths.ReadinessPath, GetAndHead, new RequestDelegate(readiness.HandleAsync)).WithDisplayName("Readiness"),
@@ -44,6 +46,7 @@ public static class HealthServiceEndpointRouteBuilderExtensions
 
             // Every method, so that a caller it does not admit gets the same 404 as on an unknown path (not a 405).
             endpoints.Map(paths.DetailsPath, new RequestDelegate(details.HandleAsync)).WithDisplayName("Details"),
+            endpoints.Map(paths.MaintenancePath, new RequestDelegate(maintenance.HandleAsync)).WithDisplayName("Maintenance"),
         ]);
     }
 

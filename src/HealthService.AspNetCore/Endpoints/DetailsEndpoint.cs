@@ -1,10 +1,6 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using HealthService.Configuration;
+using HealthService.Lifecycle;
 using HealthService.Pipeline;
-using Microsoft.Extensions.Options;
 
 namespace HealthService.Endpoints;
 
@@ -14,20 +10,14 @@ namespace HealthService.Endpoints;
 /// (<c>Health:Details:LocalPort</c>, bound to 127.0.0.1) and callers that send the key. To any other caller it
 /// answers exactly as an unknown path does (<c>404</c>, any method), so scanners learn nothing.
 /// </summary>
-internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecision decision, IOptions<HealthServiceOptions> options, TimeProvider time)
+internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecision decision, OperatorAccess access, MaintenanceState maintenance, TimeProvider time)
 {
     // The body is served as application/json, never embedded in HTML: '+' in a version need not be escaped.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    // Read on first use, not when the endpoint is mapped: options are validated when the host starts.
-    private readonly Lazy<(bool Enabled, int LocalPort, byte[]? KeyHash)> _access = new(() => (
-        options.Value.Details.Enabled,
-        options.Value.Details.LocalPort,
-        options.Value.Details.ApiKey is { Length: > 0 } key ? Hash(key) : null));
-
     public async Task HandleAsync(HttpContext context)
     {
-        if (!Admits(context))
+        if (access.Admits(context) is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -55,33 +45,8 @@ internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecisi
         var json = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         await using (json.ConfigureAwait(false))
         {
-            DetailsResponseWriter.Write(json, snapshot, readiness, time.GetUtcNow());
+            DetailsResponseWriter.Write(json, snapshot, readiness, maintenance.Current, time.GetUtcNow());
             await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }
-
-    private bool Admits(HttpContext context)
-    {
-        var (enabled, localPort, keyHash) = _access.Value;
-        if (!enabled)
-        {
-            return false;
-        }
-
-        // Never by the caller's address: a proxy beside the service makes every caller look local. A connection that
-        // arrived on the local listener did come from this machine, since that listener is bound to 127.0.0.1 only.
-        var connection = context.Connection;
-        if (localPort > 0 && connection.LocalPort == localPort && connection.LocalIpAddress is { } local && IPAddress.IsLoopback(local))
-        {
-            return true;
-        }
-
-        // Comparing fixed-length hashes in constant time reveals neither the key nor its length through timing.
-        return keyHash is not null
-            && context.Request.Headers.TryGetValue(DetailsOptions.ApiKeyHeader, out var sent)
-            && sent.Count == 1
-            && CryptographicOperations.FixedTimeEquals(Hash(sent[0] ?? ""), keyHash);
-    }
-
-    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using HealthService.Lifecycle;
 using HealthService.Pipeline;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -18,7 +19,7 @@ internal static class DetailsResponseWriter
     public static readonly string Version =
         typeof(DetailsResponseWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, DateTimeOffset now)
+    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, MaintenanceState.Window? maintenance, DateTimeOffset now)
     {
         json.WriteStartObject();
         json.WriteString("status", (snapshot?.Report.Status ?? HealthStatus.Unhealthy).ToString());
@@ -56,6 +57,16 @@ internal static class DetailsResponseWriter
 
         json.WriteEndObject();
         json.WriteString("readiness", readiness);
+        if (maintenance is not null)
+        {
+            json.WriteStartObject("maintenance");
+            json.WriteString("reason", maintenance.Reason);
+            json.WriteString("by", maintenance.By);
+            json.WriteString("since", maintenance.Since);
+            json.WriteString("until", maintenance.Until);
+            json.WriteEndObject();
+        }
+
         json.WriteString("version", Version);
         if (snapshot is not null)
         {

@@ -12,6 +12,9 @@ public sealed class HealthServiceEndpointOptions
     /// <summary>The default <see cref="DetailsPath"/>.</summary>
     public const string DefaultDetailsPath = "/health/details";
 
+    /// <summary>The default <see cref="MaintenancePath"/>.</summary>
+    public const string DefaultMaintenancePath = "/health/maintenance";
+
     /// <summary>Readiness, for the load balancer: <c>200 OK</c>, or <c>503</c> with the reason.</summary>
     public string ReadinessPath { get; set; } = DefaultReadinessPath;
 
@@ -20,4 +23,7 @@ public sealed class HealthServiceEndpointOptions
 
     /// <summary>The detailed view (off unless <c>Health:Details:Enabled</c>).</summary>
     public string DetailsPath { get; set; } = DefaultDetailsPath;
+
+    /// <summary>Maintenance mode, for operators (off unless <c>Health:Details:Enabled</c>, admitted as the detailed view is).</summary>
+    public string MaintenancePath { get; set; } = DefaultMaintenancePath;
 }

@@ -11,11 +11,17 @@ internal static class PlainTextResponse
     public static readonly byte[] Starting = "Starting"u8.ToArray();
     public static readonly byte[] Draining = "Draining"u8.ToArray();
     public static readonly byte[] Stale = "Stale"u8.ToArray();
+    public static readonly byte[] Maintenance = "Maintenance"u8.ToArray();
 
-    public static async Task WriteAsync(HttpContext context, int statusCode, byte[] body)
+    public static async Task WriteAsync(HttpContext context, int statusCode, byte[] body, string? retryAfter = null)
     {
         var response = context.Response;
         response.StatusCode = statusCode;
+        if (retryAfter is not null)
+        {
+            response.Headers.RetryAfter = retryAfter;
+        }
+
         response.ContentType = "text/plain; charset=utf-8";
         // Load balancers and proxies must never answer a health check from a cache.
         response.Headers.CacheControl = "no-store";

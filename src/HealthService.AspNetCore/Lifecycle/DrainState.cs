@@ -4,9 +4,23 @@ namespace HealthService.Lifecycle;
 internal sealed class DrainState
 {
     private int _draining;
+    private long _endsAt;
 
     public bool IsDraining => Volatile.Read(ref _draining) == 1;
 
+    /// <summary>
+    /// <see cref="TimeProvider.GetTimestamp"/> value at which the host starts stopping, or 0 when unknown (a stop that
+    /// did not come through a drain signal).
+    /// </summary>
+    public long EndsAtTimestamp => Volatile.Read(ref _endsAt);
+
     /// <summary>Starts draining; true the first time only.</summary>
     public bool Begin() => Interlocked.Exchange(ref _draining, 1) == 0;
+
+    /// <summary>Starts draining until <paramref name="endsAtTimestamp"/>; true the first time only.</summary>
+    public bool Begin(long endsAtTimestamp)
+    {
+        Interlocked.CompareExchange(ref _endsAt, endsAtTimestamp, 0);
+        return Begin();
+    }
 }

@@ -35,9 +35,9 @@ internal sealed class DrainingHostLifetime(
     private void OnDrainSignal(PosixSignalContext context)
     {
         context.Cancel = true; // the process ends when the host has stopped, not now
-        if (drain.Begin())
+        var delay = options.Value.DrainDelay;
+        if (drain.Begin(time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency)))
         {
-            var delay = options.Value.DrainDelay;
             logger.DrainStarted(context.Signal, delay);
             _stopTimer = time.CreateTimer(_ => application.StopApplication(), null, delay, Timeout.InfiniteTimeSpan);
         }

@@ -71,4 +71,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, EventName = "PublisherFailed", Level = LogLevel.Warning,
         Message = "Health-check publisher {Publisher} {Failure}")]
     public static partial void PublisherFailed(this ILogger logger, string publisher, string failure);
+
+    [LoggerMessage(EventId = 1400, EventName = "MaintenanceStarted", Level = LogLevel.Warning,
+        Message = "Maintenance turned on ({By}) for {Ttl}: /health answers 503 Maintenance; reason: {Reason}")]
+    public static partial void MaintenanceStarted(this ILogger logger, string by, TimeSpan ttl, string reason);
+
+    [LoggerMessage(EventId = 1401, EventName = "MaintenanceEnded", Level = LogLevel.Information,
+        Message = "Maintenance ended, {How}; reason was: {Reason}")]
+    public static partial void MaintenanceEnded(this ILogger logger, string how, string reason);
 }

@@ -138,7 +138,8 @@ internal sealed class HealthEvaluationService(
             isReady && !awaitsCritical,
             awaitsCritical,
             time.GetUtcNow(),
-            ProbeDeadlines.StaleAfter(oldest, maxAge, time.TimestampFrequency));
+            ProbeDeadlines.StaleAfter(oldest, maxAge, time.TimestampFrequency),
+            _heartbeat);
 
         // Published first: /health must not wait for the log or a listener.
         var previous = store.Current;

@@ -1,5 +1,6 @@
 using HealthService.Alerts;
 using HealthService.Configuration;
+using HealthService.Endpoints;
 using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
@@ -30,7 +31,14 @@ internal static class HealthPipelineExtensions
         services.AddSingleton<IValidateOptions<HealthServiceOptions>, HealthServiceOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();
-        services.AddSingleton<ReadinessDecision>();
+        services.AddSingleton<MaintenanceState>();
+        services.AddSingleton<OperatorAccess>();
+        services.AddSingleton(provider => new ReadinessDecision(
+            provider.GetRequiredService<HealthSnapshotStore>(),
+            provider.GetRequiredService<DrainState>(),
+            provider.GetRequiredService<MaintenanceState>(),
+            provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Interval,
+            provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
 

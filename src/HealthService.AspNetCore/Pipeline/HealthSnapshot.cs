@@ -16,10 +16,12 @@ namespace HealthService.Pipeline;
 /// oldest critical result, whichever is older, plus <c>Health:MaxAge</c>. Comparing two longs keeps the request path
 /// free of allocation and clock conversions.
 /// </param>
+/// <param name="HeartbeatTimestamp">When the loop last started a round: the next one starts one interval later.</param>
 internal sealed record HealthSnapshot(
     HealthReport Report,
     IReadOnlyDictionary<string, DateTimeOffset> ResultTimes,
     bool IsReady,
     bool AwaitsCritical,
     DateTimeOffset CompletedAt,
-    long StaleAfterTimestamp);
+    long StaleAfterTimestamp,
+    long HeartbeatTimestamp);

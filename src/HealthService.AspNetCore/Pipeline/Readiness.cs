@@ -19,14 +19,20 @@ internal enum Readiness
 
     /// <summary><c>503 Stale</c>: the loop's heartbeat or a critical result is older than <c>Health:MaxAge</c>.</summary>
     Stale,
+
+    /// <summary><c>503 Maintenance</c>: an operator took the instance out of rotation for a while.</summary>
+    Maintenance,
 }
 
 /// <summary>
-/// The one readiness decision. Only health decides it: draining, the loop's heartbeat, and the critical probes'
-/// results and their ages. It reads two fields and the clock, so <c>/health</c> answers in microseconds.
+/// The one readiness decision. Only health decides it: draining, maintenance, the loop's heartbeat, and the critical
+/// probes' results and their ages. It reads a few fields and the clock, so <c>/health</c> answers in microseconds.
 /// </summary>
-internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, TimeProvider time)
+internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, MaintenanceState maintenance, TimeSpan interval, TimeProvider time)
 {
+    // Retry-After values are written often during an incident: formatted once.
+    private static readonly string[] Seconds = [.. Enumerable.Range(0, 3601).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
     /// <summary>The verdict now.</summary>
     public Readiness Current => Of(store.Current);
 
@@ -36,11 +42,29 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
     /// </summary>
     public Readiness Of(HealthSnapshot? snapshot) =>
         drain.IsDraining ? Readiness.Draining
+        : maintenance.IsOn ? Readiness.Maintenance
         : snapshot is null ? Readiness.Starting
         : time.GetTimestamp() > snapshot.StaleAfterTimestamp ? Readiness.Stale
         : snapshot.AwaitsCritical ? Readiness.Starting
         : snapshot.IsReady ? Readiness.Ok
         : Readiness.Unhealthy;
+
+    /// <summary>
+    /// The <c>Retry-After</c> of a <c>503</c>: whole seconds (at least 1) until the answer can next change. Draining:
+    /// until the host stops; maintenance: until its window ends; otherwise until the next round starts.
+    /// </summary>
+    public string RetryAfter(Readiness readiness, HealthSnapshot? snapshot)
+    {
+        var now = time.GetTimestamp();
+        long until = readiness switch
+        {
+            Readiness.Draining => drain.EndsAtTimestamp,
+            Readiness.Maintenance => maintenance.Current?.EndsAtTimestamp ?? 0,
+            _ => snapshot is null ? 0 : snapshot.HeartbeatTimestamp + (long)(interval.TotalSeconds * time.TimestampFrequency),
+        };
+        var seconds = until > now ? Math.Ceiling((until - now) / (double)time.TimestampFrequency) : Math.Ceiling(interval.TotalSeconds);
+        return Seconds[(int)Math.Clamp(seconds, 1, Seconds.Length - 1)];
+    }
 
     /// <summary>The word <c>/health</c> answers for <paramref name="readiness"/>.</summary>
     public static string Name(Readiness readiness) => readiness switch
@@ -50,6 +74,7 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
         Readiness.Starting => "Starting",
         Readiness.Draining => "Draining",
         Readiness.Stale => "Stale",
+        Readiness.Maintenance => "Maintenance",
         _ => readiness.ToString(),
     };
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace HealthService.Cli;
 
 /// <summary>What the commands share: their options (<c>--url</c>, <c>--timeout</c>, ...) and durations such as <c>2s</c>.</summary>
@@ -33,28 +31,7 @@ internal static class CommandArguments
     }
 
     /// <summary><c>500ms</c>, <c>2s</c>, <c>1m</c>, <c>2h</c> or <c>00:01:00</c>; never negative.</summary>
-    public static bool TryParseDuration(string? text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        (string Suffix, double Scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach (var (suffix, scale) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                && number >= 0 && number * scale < TimeSpan.MaxValue.TotalSeconds)
-            {
-                duration = TimeSpan.FromSeconds(number * scale);
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
-    }
+    public static bool TryParseDuration(string? text, out TimeSpan duration) => HealthService.Lifecycle.Duration.TryParse(text, out duration);
 
     /// <summary>
     /// The configuration the service itself would read on this machine (appsettings.json beside the binary, then

@@ -86,34 +86,6 @@ public static class DetailsCommand
             return false;
         }
 
-        if (values.TryGetValue("--url", out text))
-        {
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
-            {
-                problem = $"--url needs an absolute http(s) URL (was '{text}')";
-                return false;
-            }
-
-            url = parsed;
-            key = configuration["Health:Details:ApiKey"] is { Length: > 0 } configured ? configured : null;
-            return true;
-        }
-
-        var section = configuration.GetSection("Health:Details");
-        if (!section.GetValue<bool>(nameof(DetailsOptions.Enabled)))
-        {
-            problem = "the detailed view is off: set Health:Details:Enabled=true for the service (and here), or give --url";
-            return false;
-        }
-
-        if (!int.TryParse(section[nameof(DetailsOptions.LocalPort)] ?? DetailsOptions.DefaultLocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            problem = "Health:Details:LocalPort is 0 or not a port: the service has no local listener; give --url and set Health:Details:ApiKey";
-            return false;
-        }
-
-        url = new Uri($"http://127.0.0.1:{port}{HealthServiceEndpointOptions.DefaultDetailsPath}");
-        return true;
+        return OperatorTarget.TryResolve(values, configuration, HealthServiceEndpointOptions.DefaultDetailsPath, out url, out key, out problem);
     }
 }

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using HealthService.Lifecycle;
+
+namespace HealthService.Endpoints;
+
+/// <summary>
+/// <c>/health/maintenance</c>: takes the instance out of rotation without stopping it. <c>GET</c> tells the state,
+/// <c>PUT</c> with <c>{"reason":"...","ttl":"30m"}</c> turns it on (<c>/health</c> then answers <c>503 Maintenance</c>
+/// until the time-to-live ends), <c>DELETE</c> turns it off. Admitted as the detailed view is
+/// (<see cref="OperatorAccess"/>); to anyone else it answers exactly as an unknown path does.
+/// </summary>
+internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceState maintenance, TimeProvider time, ILogger<MaintenanceEndpoint> logger)
+{
+    private const int MaxReasonLength = 200;
+    private const int MaxBodyBytes = 4096;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (access.Admits(context) is not { } by)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var method = context.Request.Method;
+        if (HttpMethods.IsPut(method))
+        {
+            var (reason, ttl, problem) = await ReadRequestAsync(context.Request).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                await WriteAsync(context, StatusCodes.Status400BadRequest, json => json.WriteString("error", problem)).ConfigureAwait(false);
+                return;
+            }
+
+            var window = maintenance.TurnOn(reason, ttl, by);
+            logger.MaintenanceStarted(by, ttl, reason);
+            _ = EndLaterAsync(window);
+        }
+        else if (HttpMethods.IsDelete(method))
+        {
+            if (maintenance.TurnOff() is { } ended)
+            {
+                logger.MaintenanceEnded(by == OperatorAccess.Local ? "turned off (local)" : "turned off (key)", ended.Reason);
+            }
+        }
+        else if (!HttpMethods.IsGet(method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, PUT, DELETE";
+            return;
+        }
+
+        await WriteAsync(context, StatusCodes.Status200OK, WriteState).ConfigureAwait(false);
+    }
+
+    private void WriteState(Utf8JsonWriter json)
+    {
+        var window = maintenance.Current;
+        json.WriteBoolean("maintenance", window is not null);
+        if (window is not null)
+        {
+            json.WriteString("reason", window.Reason);
+            json.WriteString("by", window.By);
+            json.WriteString("since", window.Since);
+            json.WriteString("until", window.Until);
+            json.WriteNumber("remainingSeconds", Math.Max(0, Math.Ceiling((window.Until - time.GetUtcNow()).TotalSeconds)));
+        }
+    }
+
+    /// <summary>Logs the end of a window that runs out by itself (not when it was replaced or turned off first).</summary>
+    private async Task EndLaterAsync(MaintenanceState.Window window)
+    {
+        await Task.Delay(window.Until - time.GetUtcNow(), time).ConfigureAwait(false);
+        if (maintenance.EndIfCurrent(window))
+        {
+            logger.MaintenanceEnded("expired", window.Reason);
+        }
+    }
+
+    private static async Task<(string Reason, TimeSpan Ttl, string? Problem)> ReadRequestAsync(HttpRequest request)
+    {
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return ("", default, $"the body must be at most {MaxBodyBytes} bytes");
+        }
+
+        string reason = "";
+        var ttl = MaintenanceState.DefaultTtl;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (body.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ("", default, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
+            }
+
+            if (body.RootElement.TryGetProperty("reason", out var given) && given.ValueKind == JsonValueKind.String)
+            {
+                reason = Clean(given.GetString() ?? "");
+            }
+
+            if (body.RootElement.TryGetProperty("ttl", out var text)
+                && (text.ValueKind != JsonValueKind.String || !Duration.TryParse(text.GetString(), out ttl)))
+            {
+                return ("", default, "ttl must be a duration such as 90s, 30m or 2h");
+            }
+        }
+        catch (JsonException)
+        {
+            return ("", default, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
+        }
+
+        return ttl < MaintenanceState.MinTtl || ttl > MaintenanceState.MaxTtl
+            ? ("", default, "ttl must be from 1 second to 24 hours")
+            : (reason, ttl, null);
+    }
+
+    // The reason reaches the log and the detailed view: one line, bounded, no control characters.
+    private static string Clean(string reason)
+    {
+        var line = new string([.. reason.Where(c => !char.IsControl(c))]).Trim();
+        return line.Length <= MaxReasonLength ? line : line[..MaxReasonLength];
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        var json = new Utf8JsonWriter(response.BodyWriter);
+        await using (json.ConfigureAwait(false))
+        {
+            json.WriteStartObject();
+            write(json);
+            json.WriteEndObject();
+            await json.FlushAsync().ConfigureAwait(false);
+        }
+    }
+}
