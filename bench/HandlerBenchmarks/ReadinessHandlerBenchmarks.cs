@@ -47,7 +47,8 @@ public class ReadinessHandlerBenchmarks
             AwaitsCritical: false,
             time.GetUtcNow(),
             StaleAfterTimestamp: time.GetTimestamp() + (time.TimestampFrequency * 3600),
-            HeartbeatTimestamp: time.GetTimestamp()));
+            HeartbeatTimestamp: time.GetTimestamp(),
+            RawResults: entries));
         var decision = new ReadinessDecision(store, new DrainState(), new MaintenanceState(time), TimeSpan.FromSeconds(5), time);
         _service = new ReadinessEndpoint(store, decision).HandleAsync;
         _bare = BareHandler;

@@ -40,6 +40,8 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
                 ValidateCriticalDeadlines(errors, options);
             }
 
+            ValidateDamping(errors, options);
+
             ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
@@ -87,6 +89,32 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Flap-damping thresholds: 1 (no damping) to 10.</summary>
+    private static void ValidateDamping(List<string> errors, HealthServiceOptions options)
+    {
+        var probes = new List<(string Key, int Failures, int Successes)>
+        {
+            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.FailuresBeforeUnhealthy, options.Memory.SuccessesBeforeHealthy),
+            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.FailuresBeforeUnhealthy, options.Cpu.SuccessesBeforeHealthy),
+            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.FailuresBeforeUnhealthy, options.Disk.SuccessesBeforeHealthy),
+        };
+        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
+        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
+        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
+        foreach (var (key, failures, successes) in probes)
+        {
+            if (failures is < 1 or > 10)
+            {
+                errors.Add($"{key}:FailuresBeforeUnhealthy must be from 1 to 10 (was {failures}).");
+            }
+
+            if (successes is < 1 or > 10)
+            {
+                errors.Add($"{key}:SuccessesBeforeHealthy must be from 1 to 10 (was {successes}).");
+            }
+        }
     }
 
     /// <summary>

@@ -46,7 +46,16 @@ internal static class DetailsResponseWriter
             }
 
             json.WriteEndArray();
-            if (snapshot!.ResultTimes.TryGetValue(name, out var completedAt))
+            if (snapshot!.RawResults.TryGetValue(name, out var raw))
+            {
+                // The probe's own latest result; status above is what is reported after flap damping.
+                json.WriteStartObject("raw");
+                json.WriteString("status", raw.Status.ToString());
+                json.WriteString("description", raw.Description);
+                json.WriteEndObject();
+            }
+
+            if (snapshot.ResultTimes.TryGetValue(name, out var completedAt))
             {
                 json.WriteString("completedAt", completedAt);
                 json.WriteString("age", Format(now - completedAt));

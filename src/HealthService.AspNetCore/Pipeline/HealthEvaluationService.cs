@@ -18,6 +18,7 @@ internal sealed class HealthEvaluationService(
     SecretRedactor redactor,
     IEnumerable<IHealthSnapshotListener> listeners,
     IServiceScopeFactory scopes,
+    IOptions<ProbeDamping> damping,
     TimeProvider time,
     ILogger<HealthEvaluationService> logger) : BackgroundService
 {
@@ -26,6 +27,7 @@ internal sealed class HealthEvaluationService(
     private readonly Dictionary<string, ProbeResult> _results = new(StringComparer.OrdinalIgnoreCase);
     private readonly IHealthSnapshotListener[] _listeners = [.. listeners];
     private ProbeRunner[] _runners = [];
+    private Dictionary<string, FlapDamper> _dampers = [];
     private long _heartbeat;
     private TimeSpan _lastRoundDuration;
     private Readiness? _lastReadiness;
@@ -35,6 +37,7 @@ internal sealed class HealthEvaluationService(
         var settings = options.Value;
         _runners = [.. checks.Value.Registrations.Select(registration =>
             new ProbeRunner(registration, ProbeDeadlines.Of(registration, settings), scopes, time, redactor))];
+        _dampers = _runners.ToDictionary(r => r.Registration.Name, r => damping.Value.For(r.Registration.Name), StringComparer.OrdinalIgnoreCase);
         logger.PipelineStarted(_runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
         foreach (var runner in _runners)
         {
@@ -86,10 +89,11 @@ internal sealed class HealthEvaluationService(
         try
         {
             // RunAsync never throws and always completes by the probe's deadline.
-            var entry = await runner.RunAsync(stoppingToken).ConfigureAwait(false);
+            var raw = await runner.RunAsync(stoppingToken).ConfigureAwait(false);
             lock (_gate)
             {
-                _results[runner.Registration.Name] = new ProbeResult(entry, runner.IsCritical, time.GetTimestamp(), time.GetUtcNow());
+                var entry = _dampers[runner.Registration.Name].Apply(raw);
+                _results[runner.Registration.Name] = new ProbeResult(entry, raw, runner.IsCritical, time.GetTimestamp(), time.GetUtcNow());
                 var snapshot = Publish(maxAge);
                 if (round.Complete())
                 {
@@ -111,6 +115,7 @@ internal sealed class HealthEvaluationService(
     {
         var entries = new Dictionary<string, HealthReportEntry>(_results.Count, StringComparer.OrdinalIgnoreCase);
         var times = new Dictionary<string, DateTimeOffset>(_results.Count, StringComparer.OrdinalIgnoreCase);
+        var raw = new Dictionary<string, HealthReportEntry>(_results.Count, StringComparer.OrdinalIgnoreCase);
         var isReady = true;
         var awaitsCritical = false;
         var oldest = _heartbeat;
@@ -124,6 +129,7 @@ internal sealed class HealthEvaluationService(
             }
 
             entries[name] = result.Entry;
+            raw[name] = result.Raw;
             times[name] = result.CompletedAt;
             if (runner.IsCritical)
             {
@@ -139,7 +145,8 @@ internal sealed class HealthEvaluationService(
             awaitsCritical,
             time.GetUtcNow(),
             ProbeDeadlines.StaleAfter(oldest, maxAge, time.TimestampFrequency),
-            _heartbeat);
+            _heartbeat,
+            raw);
 
         // Published first: /health must not wait for the log or a listener.
         var previous = store.Current;
@@ -219,7 +226,9 @@ internal sealed class HealthEvaluationService(
         .Where(e => e.Value.Status == HealthStatus.Unhealthy && HealthTags.IsCritical(e.Value.Tags))
         .Select(e => e.Key));
 
-    private sealed record ProbeResult(HealthReportEntry Entry, bool IsCritical, long CompletedTimestamp, DateTimeOffset CompletedAt);
+    /// <param name="Entry">What is reported, after flap damping.</param>
+    /// <param name="Raw">The probe's own latest result.</param>
+    private sealed record ProbeResult(HealthReportEntry Entry, HealthReportEntry Raw, bool IsCritical, long CompletedTimestamp, DateTimeOffset CompletedAt);
 
     /// <summary>Counts a round's probes down to its end. Used under the lock.</summary>
     private sealed class RoundProgress(int probes, long started)

@@ -49,11 +49,33 @@ internal static class HealthPipelineExtensions
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
         configure?.Invoke(health);
+        services.Configure<ProbeDamping>(damping => AddConfiguredDamping(damping, health));
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
         services.AddHealthMetrics(configuration);
         var builder = services.AddHealthChecks();
         services.AddSnapshotBehindHealthCheckService();
         return builder.AddResourceProbes(health).AddDependencyProbes(health);
+    }
+
+    private static void AddConfiguredDamping(ProbeDamping damping, HealthServiceOptions health)
+    {
+        damping.ByProbe["memory"] = (health.Memory.FailuresBeforeUnhealthy, health.Memory.SuccessesBeforeHealthy);
+        damping.ByProbe["cpu"] = (health.Cpu.FailuresBeforeUnhealthy, health.Cpu.SuccessesBeforeHealthy);
+        damping.ByProbe["disk"] = (health.Disk.FailuresBeforeUnhealthy, health.Disk.SuccessesBeforeHealthy);
+        foreach (var (name, probe) in health.Postgres)
+        {
+            damping.ByProbe[$"postgres:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, probe) in health.Http)
+        {
+            damping.ByProbe[$"http:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, probe) in health.Command)
+        {
+            damping.ByProbe[$"command:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
+        }
     }
 }

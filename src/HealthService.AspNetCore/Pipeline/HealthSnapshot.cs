@@ -17,6 +17,9 @@ namespace HealthService.Pipeline;
 /// free of allocation and clock conversions.
 /// </param>
 /// <param name="HeartbeatTimestamp">When the loop last started a round: the next one starts one interval later.</param>
+/// <param name="RawResults">
+/// Each probe's latest result as it came, before flap damping; <paramref name="Report"/> holds what is reported.
+/// </param>
 internal sealed record HealthSnapshot(
     HealthReport Report,
     IReadOnlyDictionary<string, DateTimeOffset> ResultTimes,
@@ -24,4 +27,5 @@ internal sealed record HealthSnapshot(
     bool AwaitsCritical,
     DateTimeOffset CompletedAt,
     long StaleAfterTimestamp,
-    long HeartbeatTimestamp);
+    long HeartbeatTimestamp,
+    IReadOnlyDictionary<string, HealthReportEntry> RawResults);

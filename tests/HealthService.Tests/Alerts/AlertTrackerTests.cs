@@ -37,7 +37,7 @@ public sealed class AlertTrackerTests
             p => new HealthReportEntry(p.Status, p.Reason, TimeSpan.Zero, null, null, HealthTags.For(p.Critical)));
         var isReady = probes.All(p => !p.Critical || p.Status != HealthStatus.Unhealthy);
         var times = entries.ToDictionary(e => e.Key, _ => _time.GetUtcNow());
-        var snapshot = new HealthSnapshot(new HealthReport(entries, TimeSpan.Zero), times, isReady, AwaitsCritical: false, _time.GetUtcNow(), long.MaxValue, _time.GetTimestamp());
+        var snapshot = new HealthSnapshot(new HealthReport(entries, TimeSpan.Zero), times, isReady, AwaitsCritical: false, _time.GetUtcNow(), long.MaxValue, _time.GetTimestamp(), entries);
         tracker.OnPublished(_previous, snapshot, isReady ? Readiness.Ok : Readiness.Unhealthy);
         _previous = snapshot;
     }

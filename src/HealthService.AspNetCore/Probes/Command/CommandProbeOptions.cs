@@ -20,4 +20,10 @@ public sealed class CommandProbeOptions
 
     /// <summary>Off by default: whether a failure takes the instance out of rotation (<c>503</c> on <c>/health</c>).</summary>
     public bool Critical { get; set; }
+
+    /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
+    public int FailuresBeforeUnhealthy { get; set; } = 1;
+
+    /// <summary>Consecutive good results before a failed probe reports healthy again (1-10; 1: at once).</summary>
+    public int SuccessesBeforeHealthy { get; set; } = 1;
 }

@@ -26,4 +26,10 @@ public sealed class HttpProbeOptions
     /// load balancer at once when it fails.
     /// </summary>
     public bool Critical { get; set; }
+
+    /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
+    public int FailuresBeforeUnhealthy { get; set; } = 1;
+
+    /// <summary>Consecutive good results before a failed probe reports healthy again (1-10; 1: at once).</summary>
+    public int SuccessesBeforeHealthy { get; set; } = 1;
 }

@@ -14,4 +14,10 @@ public sealed class PostgresProbeOptions
 
     /// <summary>The query that must succeed.</summary>
     public string Query { get; set; } = "SELECT 1";
+
+    /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
+    public int FailuresBeforeUnhealthy { get; set; } = 1;
+
+    /// <summary>Consecutive good results before a failed probe reports healthy again (1-10; 1: at once).</summary>
+    public int SuccessesBeforeHealthy { get; set; } = 1;
 }

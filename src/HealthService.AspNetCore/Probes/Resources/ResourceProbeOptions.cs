@@ -37,6 +37,12 @@ public abstract class ResourceProbeOptions
 
     /// <summary>How far (percentage points) usage must fall below a threshold before the status improves again.</summary>
     public double HysteresisPercent { get; set; }
+
+    /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
+    public int FailuresBeforeUnhealthy { get; set; } = 1;
+
+    /// <summary>Consecutive good results before a failed probe reports healthy again (1-10; 1: at once).</summary>
+    public int SuccessesBeforeHealthy { get; set; } = 1;
 }
 
 /// <summary><c>Health:Memory</c>: the container's cgroup (less inactive file cache) against its limit, or the host's memory in use.</summary>
