@@ -49,7 +49,7 @@ public class ReadinessHandlerBenchmarks
             StaleAfterTimestamp: time.GetTimestamp() + (time.TimestampFrequency * 3600),
             HeartbeatTimestamp: time.GetTimestamp(),
             RawResults: entries));
-        var decision = new ReadinessDecision(store, new DrainState(), new MaintenanceState(time), TimeSpan.FromSeconds(5), time);
+        var decision = new ReadinessDecision(store, new DrainState(), new MaintenanceState(time), new Lazy<TimeSpan>(TimeSpan.FromSeconds(5)), time);
         _service = new ReadinessEndpoint(store, decision).HandleAsync;
         _bare = BareHandler;
     }

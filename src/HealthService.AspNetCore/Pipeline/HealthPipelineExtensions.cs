@@ -37,7 +37,7 @@ internal static class HealthPipelineExtensions
             provider.GetRequiredService<HealthSnapshotStore>(),
             provider.GetRequiredService<DrainState>(),
             provider.GetRequiredService<MaintenanceState>(),
-            provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Interval,
+            new Lazy<TimeSpan>(() => provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Interval),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();

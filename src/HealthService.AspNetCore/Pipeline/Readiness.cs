@@ -28,7 +28,11 @@ internal enum Readiness
 /// The one readiness decision. Only health decides it: draining, maintenance, the loop's heartbeat, and the critical
 /// probes' results and their ages. It reads a few fields and the clock, so <c>/health</c> answers in microseconds.
 /// </summary>
-internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, MaintenanceState maintenance, TimeSpan interval, TimeProvider time)
+/// <param name="interval">
+/// <c>Health:Interval</c>, read on first use: the options are validated when the host starts, after the endpoints that
+/// use this decision are mapped.
+/// </param>
+internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, MaintenanceState maintenance, Lazy<TimeSpan> interval, TimeProvider time)
 {
     // Retry-After values are written often during an incident: formatted once.
     private static readonly string[] Seconds = [.. Enumerable.Range(0, 3601).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
@@ -60,9 +64,9 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
         {
             Readiness.Draining => drain.EndsAtTimestamp,
             Readiness.Maintenance => maintenance.Current?.EndsAtTimestamp ?? 0,
-            _ => snapshot is null ? 0 : snapshot.HeartbeatTimestamp + (long)(interval.TotalSeconds * time.TimestampFrequency),
+            _ => snapshot is null ? 0 : snapshot.HeartbeatTimestamp + (long)(interval.Value.TotalSeconds * time.TimestampFrequency),
         };
-        var seconds = until > now ? Math.Ceiling((until - now) / (double)time.TimestampFrequency) : Math.Ceiling(interval.TotalSeconds);
+        var seconds = until > now ? Math.Ceiling((until - now) / (double)time.TimestampFrequency) : Math.Ceiling(interval.Value.TotalSeconds);
         return Seconds[(int)Math.Clamp(seconds, 1, Seconds.Length - 1)];
     }
 

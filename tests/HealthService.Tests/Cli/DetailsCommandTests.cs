@@ -118,7 +118,7 @@ public sealed class DetailsCommandTests
     }
 
     [Theory]
-    [InlineData("false", "--timeout", "5s", "the detailed view is off")]
+    [InlineData("false", "--timeout", "5s", "the operator endpoints are off")]
     [InlineData("true", "--url", "not a url", "--url needs an absolute http(s) URL")]
     [InlineData("true", "--bogus", "1", "unknown argument '--bogus'")]
     [InlineData("true", "--timeout", "0s", "--timeout needs a duration above zero")]

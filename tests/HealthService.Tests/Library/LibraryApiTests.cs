@@ -62,7 +62,7 @@ public sealed class LibraryApiTests
         Assert.Equal("200 OK", await AnswerAsync(client, "/alive", "200 OK"));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/health", Ct)).StatusCode);
         var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints;
-        Assert.Equal(3, endpoints.Count(e => e.Metadata.GetMetadata<TagMarker>() is not null));
+        Assert.Equal(4, endpoints.Count(e => e.Metadata.GetMetadata<TagMarker>() is not null)); // readiness, liveness, details, maintenance
         await app.StopAsync(Ct);
     }
 
