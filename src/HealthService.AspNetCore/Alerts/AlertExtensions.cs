@@ -47,10 +47,9 @@ internal static class AlertExtensions
                 provider.GetRequiredService<TimeProvider>(),
                 alert =>
                 {
-                    var message = new AlertMessage(alert.ToJson(), alert.Status, alert.PreviousStatus);
                     foreach (var receiver in receivers)
                     {
-                        receiver.Enqueue(message);
+                        receiver.Enqueue(alert); // each in its own format
                     }
                 },
                 provider.GetRequiredService<ILogger<AlertTracker>>());

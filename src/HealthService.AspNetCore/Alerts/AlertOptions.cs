@@ -38,8 +38,20 @@ public sealed class AlertOptions
 /// <summary>One alert receiver: <c>Health:Alerts:Webhooks:&lt;name&gt;</c>.</summary>
 public sealed class AlertWebhookOptions
 {
-    /// <summary>Absolute http or https URL the events are POSTed to. Never logged: its path often is the secret.</summary>
+    /// <summary>
+    /// Absolute http or https URL the events are POSTed to. Never logged: its path often is the secret. Required,
+    /// except for <c>pagerduty</c>, which defaults to the PagerDuty Events API v2.
+    /// </summary>
     public string? Url { get; set; }
+
+    /// <summary>
+    /// The body's shape: <c>json</c> (the event itself, the default), <c>slack</c> (an incoming-webhook message),
+    /// <c>teams</c> (a workflow webhook message carrying an Adaptive Card) or <c>pagerduty</c> (Events API v2).
+    /// </summary>
+    public string Format { get; set; } = "json";
+
+    /// <summary>The PagerDuty integration (routing) key; required by, and only used by, <c>pagerduty</c>. Never logged.</summary>
+    public string? RoutingKey { get; set; }
 
     /// <summary>Request headers, e.g. <c>Authorization</c>. Values are never logged or shown.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);

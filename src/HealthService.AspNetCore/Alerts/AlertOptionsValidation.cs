@@ -1,6 +1,8 @@
+using HealthService.Alerts.Formats;
+
 namespace HealthService.Alerts;
 
-/// <summary>Start-up checks of <c>Health:Alerts</c>; messages name the key and never repeat a URL or header value.</summary>
+/// <summary>Start-up checks of <c>Health:Alerts</c>; messages name the key and never repeat a URL, header value or routing key.</summary>
 internal static class AlertOptionsValidation
 {
     public const string Section = "Health:Alerts";
@@ -18,7 +20,28 @@ internal static class AlertOptionsValidation
         foreach (var (name, webhook) in options.Webhooks)
         {
             var key = $"{Section}:Webhooks:{name}";
-            Configuration.HttpTargetValidation.Validate(errors, key, webhook.Url, webhook.Headers);
+            var format = AlertFormats.Canonical(webhook.Format);
+            if (format is null)
+            {
+                errors.Add($"{key}:Format must be one of {string.Join(", ", AlertFormats.Names)}.");
+            }
+
+            var url = webhook.Url ?? (format is null ? null : AlertFormats.DefaultUrl(format));
+            Configuration.HttpTargetValidation.Validate(errors, key, url, webhook.Headers);
+            if (format is not null && AlertFormats.NeedsHttps(format)
+                && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+            {
+                errors.Add($"{key}:Url must be an https URL for the {format} format (http only to a loopback address).");
+            }
+
+            if (format == AlertFormats.PagerDuty && string.IsNullOrWhiteSpace(webhook.RoutingKey))
+            {
+                errors.Add($"{key}:RoutingKey is required for the pagerduty format (the integration key of an Events API v2 integration).");
+            }
+            else if (format is not null && format != AlertFormats.PagerDuty && webhook.RoutingKey is not null)
+            {
+                errors.Add($"{key}:RoutingKey is only used by the pagerduty format (Format is {format}).");
+            }
         }
 
         if (options.CoolDown < TimeSpan.Zero || options.CoolDown > CoolDownLimit)

@@ -1,11 +1,12 @@
 using System.Net.Http.Headers;
 using System.Threading.Channels;
+using HealthService.Alerts.Formats;
 using HealthService.Probes;
 using HealthService.Probes.Http;
 
 namespace HealthService.Alerts;
 
-/// <summary>An event as queued for one receiver: its JSON body, serialised once, and what the logs may say of it.</summary>
+/// <summary>An event as queued for one receiver: its body in the receiver's format, and what the logs may say of it.</summary>
 internal sealed record AlertMessage(byte[] Body, string Status, string PreviousStatus);
 
 /// <summary>
@@ -22,6 +23,7 @@ internal sealed class AlertReceiver
     internal static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
 
     private readonly Uri _url;
+    private readonly IAlertFormat _format;
     private readonly IReadOnlyDictionary<string, string> _headers;
     private readonly AlertOptions _options;
     private readonly IHttpClientFactory _clients;
@@ -36,7 +38,8 @@ internal sealed class AlertReceiver
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(options);
         Name = name;
-        _url = new Uri(webhook.Url!, UriKind.Absolute);
+        _url = AlertFormats.UrlOf(webhook);
+        _format = AlertFormats.For(webhook);
         _headers = new Dictionary<string, string>(webhook.Headers, StringComparer.OrdinalIgnoreCase);
         _options = options;
         _clients = clients;
@@ -57,6 +60,13 @@ internal sealed class AlertReceiver
 
     /// <summary>The named <see cref="HttpClient"/> this receiver posts with.</summary>
     public static string ClientName(string receiver) => "health-alerts:" + receiver;
+
+    /// <summary>Renders the event in this receiver's format and queues it; see <see cref="Enqueue(AlertMessage)"/>.</summary>
+    public void Enqueue(AlertEvent alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        Enqueue(new AlertMessage(_format.Render(alert), alert.Status, alert.PreviousStatus));
+    }
 
     /// <summary>Queues an event; never blocks. When the queue is full, the oldest waiting event makes room.</summary>
     public void Enqueue(AlertMessage message) => _queue.Writer.TryWrite(message);

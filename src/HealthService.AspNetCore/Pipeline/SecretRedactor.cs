@@ -48,6 +48,7 @@ internal sealed partial class SecretRedactor
         foreach (var webhook in options.Alerts.Webhooks.Values)
         {
             Add(secrets, webhook.Url); // its path often is the credential (Slack, Teams)
+            Add(secrets, webhook.RoutingKey); // PagerDuty's integration key
             AddHeaderValues(secrets, webhook.Headers.Values);
         }
 

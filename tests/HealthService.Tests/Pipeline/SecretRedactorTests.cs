@@ -25,6 +25,7 @@ public sealed class SecretRedactorTests
     [InlineData("Health:Http:payments:Headers:Authorization", "Bearer pay-t0ken", "pay-t0ken")]
     [InlineData("Health:Alerts:Webhooks:ops:Headers:Authorization", "Splunk hook-t0ken", "hook-t0ken")]
     [InlineData("Health:Alerts:Webhooks:ops:Url", "https://hooks.example.com/services/T000/B000/XXXX", "https://hooks.example.com/services/T000/B000/XXXX")]
+    [InlineData("Health:Alerts:Webhooks:pd:RoutingKey", "R0123456789abcdef0123456789abcdef", "R0123456789abcdef0123456789abcdef")]
     [InlineData("Health:Command:disk:Environment:DISK_TOKEN", "disk-t0ken", "disk-t0ken")]
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme-corp,api-key=otel-k3y", "otel-k3y")]
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme-corp,Authorization=Basic%20b3RlbDpzM2NyM3Q%3D", "b3RlbDpzM2NyM3Q=")]

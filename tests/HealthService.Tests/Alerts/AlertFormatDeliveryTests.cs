@@ -1,0 +1,101 @@
+using System.Text.Json;
+using HealthService.Tests.Infrastructure;
+
+namespace HealthService.Tests.Alerts;
+
+/// <summary>Each format delivered by a running service to real HTTP receivers on loopback.</summary>
+public sealed class AlertFormatDeliveryTests
+{
+    private const string RoutingKey = "R0123456789abcdef0123456789abcdef";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static HealthServiceFactory Factory(ControllableHealthCheck check) => new HealthServiceFactory()
+        .WithCheck("db", check)
+        .With("Health:Alerts:Service", "orders")
+        .With("Health:Alerts:Instance", "orders-1")
+        .With("Health:Alerts:CoolDown", "00:00:01")
+        .With("Health:Alerts:RetryDelay", "00:00:00.200");
+
+    private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString()!;
+
+    [Fact]
+    public async Task Each_receiver_gets_the_event_in_its_own_format()
+    {
+        await using var json = StubHttpServer.Start();
+        await using var slack = StubHttpServer.Start();
+        await using var teams = StubHttpServer.Start();
+        await using var factory = Factory(new ControllableHealthCheck { Mode = ProbeMode.Unhealthy })
+            .With("Health:Alerts:Webhooks:ops:Url", json.Url("/events").ToString())
+            .With("Health:Alerts:Webhooks:chat:Url", slack.Url("/services/T000/B000/XXXX").ToString())
+            .With("Health:Alerts:Webhooks:chat:Format", "slack")
+            .With("Health:Alerts:Webhooks:channel:Url", teams.Url("/workflows/abc/invoke").ToString())
+            .With("Health:Alerts:Webhooks:channel:Format", "teams");
+
+        _ = factory.Server; // starting not ready is news: one event to each receiver
+        foreach (var stub in new[] { json, slack, teams })
+        {
+            await stub.WaitForHitsAsync(1, TimeSpan.FromSeconds(10), Ct);
+        }
+
+        var expected = "orders on orders-1 is NotReady (was Starting): db Starting -> Unhealthy (failing on purpose)";
+        var plain = JsonDocument.Parse(Assert.Single(json.Requests).Body).RootElement;
+        Assert.Equal(expected, Text(plain, "text"));
+
+        var chat = Assert.Single(slack.Requests);
+        Assert.Equal(("POST", "/services/T000/B000/XXXX"), (chat.Method, chat.Path));
+        Assert.StartsWith("application/json", chat.Headers["Content-Type"], StringComparison.Ordinal);
+        VendorSchemas.AssertValid(VendorSchemas.Slack, System.Text.Encoding.UTF8.GetBytes(chat.Body));
+        var message = JsonDocument.Parse(chat.Body).RootElement;
+        Assert.Equal(expected.Replace("->", "-&gt;", StringComparison.Ordinal), Text(message, "text"));
+        Assert.Equal(":red_circle: orders on orders-1 is NotReady", Text(message.GetProperty("blocks")[0].GetProperty("text"), "text"));
+        Assert.Equal("*db* Unhealthy (was Starting)\nfailing on purpose", Text(message.GetProperty("blocks")[2].GetProperty("text"), "text"));
+
+        var card = Assert.Single(teams.Requests);
+        Assert.StartsWith("application/json", card.Headers["Content-Type"], StringComparison.Ordinal);
+        VendorSchemas.AssertValid(VendorSchemas.Teams, System.Text.Encoding.UTF8.GetBytes(card.Body));
+        var content = JsonDocument.Parse(card.Body).RootElement.GetProperty("attachments")[0].GetProperty("content");
+        Assert.Equal("orders on orders-1 is NotReady", Text(content.GetProperty("body")[0], "text"));
+        var probe = content.GetProperty("body")[3].GetProperty("facts")[0];
+        Assert.Equal(("db", "Unhealthy (was Starting): failing on purpose"), (Text(probe, "title"), Text(probe, "value")));
+    }
+
+    [Fact]
+    public async Task PagerDuty_gets_a_trigger_then_a_resolve_with_one_dedup_key_and_the_routing_key_is_never_logged()
+    {
+        await using var events = StubHttpServer.Start(StubBehavior.Status(202, """{"status":"success","message":"Event processed"}"""));
+        var check = new ControllableHealthCheck();
+        await using var factory = Factory(check)
+            .With("Health:Alerts:Webhooks:pd:Url", events.Url("/v2/enqueue").ToString())
+            .With("Health:Alerts:Webhooks:pd:Format", "pagerduty")
+            .With("Health:Alerts:Webhooks:pd:RoutingKey", RoutingKey);
+        await factory.WaitForStatusAsync(200, "OK");
+
+        check.Mode = ProbeMode.Unhealthy;
+        await events.WaitForHitsAsync(1, TimeSpan.FromSeconds(5), Ct);
+        check.Mode = ProbeMode.Healthy;
+        await events.WaitForHitsAsync(2, TimeSpan.FromSeconds(5), Ct); // after the 1 s cool-down at the latest
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (factory.Logs.WithEventName("AlertDelivered").Count < 2 && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20, Ct); // the delivery is logged once the answer is read, a moment after the request arrives
+        }
+
+        await factory.LogsWrittenAsync();
+
+        var (trigger, resolve) = (JsonDocument.Parse(events.Requests[0].Body).RootElement, JsonDocument.Parse(events.Requests[1].Body).RootElement);
+        Assert.All(events.Requests, request =>
+        {
+            Assert.Equal(("POST", "/v2/enqueue"), (request.Method, request.Path));
+            VendorSchemas.AssertValid(VendorSchemas.PagerDuty, System.Text.Encoding.UTF8.GetBytes(request.Body));
+        });
+        Assert.Equal((RoutingKey, "trigger", "orders/orders-1"), (Text(trigger, "routing_key"), Text(trigger, "event_action"), Text(trigger, "dedup_key")));
+        Assert.Equal(("orders-1", "critical"), (Text(trigger.GetProperty("payload"), "source"), Text(trigger.GetProperty("payload"), "severity")));
+        Assert.Equal(
+            "orders on orders-1 is NotReady (was Ready): db Healthy -> Unhealthy (failing on purpose)",
+            Text(trigger.GetProperty("payload"), "summary"));
+        Assert.Equal((RoutingKey, "resolve", "orders/orders-1"), (Text(resolve, "routing_key"), Text(resolve, "event_action"), Text(resolve, "dedup_key")));
+        Assert.Equal(2, factory.Logs.WithEventName("AlertDelivered").Count);
+        Assert.DoesNotContain(RoutingKey, factory.AllLogText(), StringComparison.Ordinal);
+    }
+}
