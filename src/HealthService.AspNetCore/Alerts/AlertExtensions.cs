@@ -53,7 +53,8 @@ internal static class AlertExtensions
                         receiver.Enqueue(message);
                     }
                 },
-                provider.GetRequiredService<ILogger<AlertTracker>>());
+                provider.GetRequiredService<ILogger<AlertTracker>>(),
+                provider.GetRequiredService<Identity.InstanceIdentityProvider>().Known);
         });
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<AlertTracker>());
         services.AddHostedService<AlertDeliveryService>();

@@ -1,5 +1,6 @@
 using HealthService.Alerts;
 using HealthService.Configuration;
+using HealthService.Identity;
 using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
@@ -41,6 +42,7 @@ internal static class HealthPipelineExtensions
         // Which probes exist is decided once, at start-up; their settings are read from the bound options.
         var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
         configure?.Invoke(health);
+        services.AddInstanceIdentity();
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
         services.AddHealthMetrics(configuration);
