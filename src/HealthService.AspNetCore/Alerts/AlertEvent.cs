@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HealthService.Identity;
 
 namespace HealthService.Alerts;
 
@@ -11,6 +12,7 @@ namespace HealthService.Alerts;
 /// <param name="Time">When the reported state was first seen (UTC); a catch-up event sent after a cool-down keeps it.</param>
 /// <param name="PreviousStatus">The status in the last event sent, or <c>Starting</c> for the first.</param>
 /// <param name="Status"><c>Ready</c> (<c>/health</c> answers 200) or <c>NotReady</c>.</param>
+/// <param name="InstanceInfo">What is known of the instance besides its name (source, zone, region, ECS task); absent when unknown.</param>
 internal sealed record AlertEvent(
     string Service,
     string Instance,
@@ -18,7 +20,8 @@ internal sealed record AlertEvent(
     string PreviousStatus,
     string Status,
     string Text,
-    IReadOnlyList<AlertProbeChange> Probes)
+    IReadOnlyList<AlertProbeChange> Probes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] InstanceIdentity? InstanceInfo = null)
 {
     public const string Starting = "Starting";
     public const string Ready = "Ready";

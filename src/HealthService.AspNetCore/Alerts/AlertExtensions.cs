@@ -52,7 +52,8 @@ internal static class AlertExtensions
                         receiver.Enqueue(alert); // each in its own format
                     }
                 },
-                provider.GetRequiredService<ILogger<AlertTracker>>());
+                provider.GetRequiredService<ILogger<AlertTracker>>(),
+                provider.GetRequiredService<Identity.InstanceIdentityProvider>().Known);
         });
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<AlertTracker>());
         services.AddHostedService<AlertDeliveryService>();

@@ -31,8 +31,12 @@ public sealed class AlertOptions
     /// <summary>The <c>service</c> field of every event.</summary>
     public string Service { get; set; } = "HealthService";
 
-    /// <summary>The <c>instance</c> field of every event: which copy of the service is talking.</summary>
-    public string Instance { get; set; } = Environment.MachineName;
+    /// <summary>
+    /// The <c>instance</c> field of every event: which copy of the service is talking. Unset (null), the discovered
+    /// identity: the ECS task id, the EC2 instance id, else the host name. Set, it wins over discovery, and the
+    /// details view, logs and metrics use it too.
+    /// </summary>
+    public string? Instance { get; set; }
 }
 
 /// <summary>One alert receiver: <c>Health:Alerts:Webhooks:&lt;name&gt;</c>.</summary>

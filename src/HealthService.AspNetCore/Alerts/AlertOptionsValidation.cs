@@ -74,7 +74,7 @@ internal static class AlertOptionsValidation
             errors.Add($"{Section}:Service must not be empty.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Instance))
+        if (options.Instance is not null && string.IsNullOrWhiteSpace(options.Instance))
         {
             errors.Add($"{Section}:Instance must not be empty.");
         }

@@ -1,3 +1,4 @@
+using HealthService.Identity;
 using HealthService.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,6 +19,8 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
     private readonly TimeSpan _coolDown;
     private readonly string _service;
     private readonly string _instance;
+    private InstanceIdentity? _identity;
+    private bool _awaitingIdentity;
     private readonly TimeProvider _time;
     private readonly Action<AlertEvent> _send;
     private readonly ILogger _logger;
@@ -28,15 +31,28 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
     private bool _disposed;
 
     /// <param name="send">Queues an event for delivery; it must not block.</param>
-    public AlertTracker(AlertOptions options, TimeProvider time, Action<AlertEvent> send, ILogger<AlertTracker>? logger = null)
+    /// <param name="identity">
+    /// The discovered identity, when there is one: events name it. Until it is known, events are held back as during a
+    /// cool-down, and the state of that moment goes out when it is; discovery ends within seconds of start, whatever
+    /// the metadata services do. Waiting rather than sending the host name meanwhile: the first event of an instance
+    /// that starts broken is the one that most needs to say which instance it is, and a container's host name says
+    /// nothing.
+    /// </param>
+    public AlertTracker(AlertOptions options, TimeProvider time, Action<AlertEvent> send, ILogger<AlertTracker>? logger = null, Task<InstanceIdentity>? identity = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _coolDown = options.CoolDown;
         _service = options.Service;
-        _instance = options.Instance;
+        _instance = options.Instance ?? Environment.MachineName;
         _time = time;
         _send = send;
         _logger = logger ?? NullLogger<AlertTracker>.Instance;
+        if (identity is not null)
+        {
+            _awaitingIdentity = true;
+            identity.ContinueWith(static (known, tracker) => ((AlertTracker)tracker!).OnIdentityKnown(known), this,
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
     }
 
     public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
@@ -68,7 +84,7 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
                 return;
             }
 
-            if (!_coolingDown && !state.SameAs(_lastSent))
+            if (!_coolingDown && !_awaitingIdentity && !state.SameAs(_lastSent))
             {
                 SendLatest();
             }
@@ -84,6 +100,28 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
         }
     }
 
+    private void OnIdentityKnown(Task<InstanceIdentity> known)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                _identity = known.IsCompletedSuccessfully ? known.Result : null;
+                _awaitingIdentity = false;
+                if (!_disposed && !_coolingDown && _latest is not null && !_latest.SameAs(_lastSent))
+                {
+                    SendLatest();
+                }
+            }
+        }
+#pragma warning disable CA1031 // An exception escaping a continuation nobody observes would be lost; report it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.SnapshotListenerFailed(nameof(AlertTracker), ex);
+        }
+    }
+
     private void OnCoolDownEnded()
     {
         try
@@ -91,7 +129,7 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
             lock (_gate)
             {
                 _coolingDown = false;
-                if (!_disposed && _latest is not null && !_latest.SameAs(_lastSent))
+                if (!_disposed && !_awaitingIdentity && _latest is not null && !_latest.SameAs(_lastSent))
                 {
                     SendLatest();
                 }
@@ -109,7 +147,7 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
     private void SendLatest()
     {
         var latest = _latest!;
-        _send(latest.EventSince(_lastSent, _service, _instance));
+        _send(latest.EventSince(_lastSent, _service, _identity?.Id ?? _instance) with { InstanceInfo = _identity });
         _lastSent = latest;
         if (_coolDown > TimeSpan.Zero)
         {

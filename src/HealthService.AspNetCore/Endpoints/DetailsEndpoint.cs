@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HealthService.Identity;
 using HealthService.Lifecycle;
 using HealthService.Pipeline;
 
@@ -10,7 +11,7 @@ namespace HealthService.Endpoints;
 /// (<c>Health:Details:LocalPort</c>, bound to 127.0.0.1) and callers that send the key. To any other caller it
 /// answers exactly as an unknown path does (<c>404</c>, any method), so scanners learn nothing.
 /// </summary>
-internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecision decision, OperatorAccess access, MaintenanceState maintenance, TimeProvider time)
+internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecision decision, OperatorAccess access, MaintenanceState maintenance, TimeProvider time, InstanceIdentityProvider identity)
 {
     // The body is served as application/json, never embedded in HTML: '+' in a version need not be escaped.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -45,7 +46,7 @@ internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecisi
         var json = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         await using (json.ConfigureAwait(false))
         {
-            DetailsResponseWriter.Write(json, snapshot, readiness, maintenance.Current, time.GetUtcNow());
+            DetailsResponseWriter.Write(json, snapshot, readiness, maintenance.Current, time.GetUtcNow(), identity.Current);
             await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using HealthService.Identity;
 using HealthService.Lifecycle;
 using HealthService.Pipeline;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,15 +12,16 @@ namespace HealthService.Endpoints;
 /// Writes a snapshot in the JSON shape HealthChecks UI clients read (that of AspNetCore.HealthChecks.UI.Client's
 /// <c>UIResponseWriter</c>: <c>status</c>, <c>totalDuration</c>, <c>entries</c> with <c>data</c>,
 /// <c>description</c>, <c>duration</c>, <c>status</c>, <c>tags</c>), plus <c>readiness</c> (what <c>/health</c>
-/// answers), the service <c>version</c>, the snapshot's age and each result's <c>completedAt</c> and <c>age</c>. Descriptions are already sanitised by the
-/// pipeline and entries carry no exception.
+/// answers), the service <c>version</c>, the snapshot's age and each result's <c>completedAt</c> and <c>age</c>, and the
+/// <c>instance</c> (null while discovery is still running). Descriptions are already sanitised by the pipeline and
+/// entries carry no exception.
 /// </summary>
 internal static class DetailsResponseWriter
 {
     public static readonly string Version =
         typeof(DetailsResponseWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, MaintenanceState.Window? maintenance, DateTimeOffset now)
+    public static void Write(Utf8JsonWriter json, HealthSnapshot? snapshot, string readiness, MaintenanceState.Window? maintenance, DateTimeOffset now, InstanceIdentity? instance = null)
     {
         json.WriteStartObject();
         json.WriteString("status", (snapshot?.Report.Status ?? HealthStatus.Unhealthy).ToString());
@@ -81,6 +83,33 @@ internal static class DetailsResponseWriter
         {
             json.WriteString("snapshotAge", Format(now - snapshot.CompletedAt));
             json.WriteString("snapshotCompletedAt", snapshot.CompletedAt);
+        }
+
+        WriteInstance(json, instance);
+        json.WriteEndObject();
+    }
+
+    private static void WriteInstance(Utf8JsonWriter json, InstanceIdentity? instance)
+    {
+        if (instance is null)
+        {
+            json.WriteNull("instance");
+            return;
+        }
+
+        json.WriteStartObject("instance");
+        json.WriteString("id", instance.Id);
+        json.WriteString("source", instance.Source);
+        foreach (var (name, value) in new[]
+        {
+            ("platform", instance.Platform), ("availabilityZone", instance.AvailabilityZone), ("region", instance.Region),
+            ("cluster", instance.Cluster), ("taskArn", instance.TaskArn),
+        })
+        {
+            if (value is not null)
+            {
+                json.WriteString(name, value);
+            }
         }
 
         json.WriteEndObject();

@@ -1,6 +1,7 @@
 using HealthService.Alerts;
 using HealthService.Configuration;
 using HealthService.Endpoints;
+using HealthService.Identity;
 using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
@@ -50,6 +51,7 @@ internal static class HealthPipelineExtensions
         var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
         configure?.Invoke(health);
         services.Configure<ProbeDamping>(damping => AddConfiguredDamping(damping, health));
+        services.AddInstanceIdentity();
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
         services.AddHealthMetrics(configuration);

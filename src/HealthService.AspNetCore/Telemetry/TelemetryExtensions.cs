@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using HealthService.Endpoints;
+using HealthService.Identity;
 using HealthService.Pipeline;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -27,8 +29,26 @@ internal static class TelemetryExtensions
 
     // A method of its own, so that the OpenTelemetry assemblies are loaded only when export is configured.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void AddOtlpExport(IServiceCollection services) =>
+    private static void AddOtlpExport(IServiceCollection services)
+    {
         services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version))
+            .ConfigureResource(resource => resource
+                .AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version)
+                .AddDetector(provider => new InstanceResourceDetector(provider!.GetRequiredService<InstanceIdentityProvider>())))
             .WithMetrics(metrics => metrics.AddMeter(HealthMetrics.MeterName).AddOtlpExporter());
+
+        // The meter provider is built once the identity is known, not while the host starts: see DeferredTelemetryStart.
+        // Two registrations would build it at start: OpenTelemetry's hosting service, and its bridge to the
+        // IMeterFactory listeners, which the host resolves with the first meter. Without the bridge the provider
+        // still listens to the HealthService meter by name; what it loses is rules set through builder.Metrics.
+        var eager = services.Where(d => d.ImplementationType?.FullName is { } type
+            && ((d.ServiceType == typeof(IHostedService) && type == DeferredTelemetryStart.ReplacedService)
+                || (d.ServiceType == typeof(IMetricsListener) && type == DeferredTelemetryStart.ReplacedListener))).ToList();
+        foreach (var descriptor in eager)
+        {
+            services.Remove(descriptor);
+        }
+
+        services.AddHostedService<DeferredTelemetryStart>();
+    }
 }

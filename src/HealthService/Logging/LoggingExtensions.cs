@@ -1,4 +1,5 @@
 using HealthService.Endpoints;
+using HealthService.Identity;
 using Serilog;
 using Serilog.Settings.Configuration;
 
@@ -30,7 +31,8 @@ public static class LoggingExtensions
     /// configuration and those registered in DI, sits behind one bounded queue drained by a background thread: a
     /// stalled output (a stdout pipe nobody reads, awslogs in blocking mode) makes the queue drop events and count them,
     /// and never blocks the evaluation loop or a request. Levels are applied before the queue, so it holds only what
-    /// will be written. Each host builds its own logger instead of setting the static <c>Log.Logger</c>, so several
+    /// will be written. Every event carries <c>Instance</c> once the instance identity is known
+    /// (<see cref="InstanceEnricher"/>). Each host builds its own logger instead of setting the static <c>Log.Logger</c>, so several
     /// hosts in one process (tests) do not write through each other's logger; the container disposes it on exit.
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
@@ -55,6 +57,10 @@ public static class LoggingExtensions
                     .ReadFrom.Configuration(WithoutSinks(configuration), ReaderOptions)
                     .Enrich.FromLogContext()
                     .WriteTo.Sink(new FlushWithinSink(queue, FlushOnExit));
+                if (services.GetService<InstanceIdentityProvider>() is { } identity)
+                {
+                    logger.Enrich.With(new InstanceEnricher(identity));
+                }
             },
             preserveStaticLogger: true);
         return builder;
