@@ -41,6 +41,7 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             }
 
             ValidateDamping(errors, options);
+            ValidateProbeIntervals(errors, options);
 
             ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
             ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
@@ -89,6 +90,28 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>A probe's own interval: from <c>Health:Interval</c> (and never under 1 s) to 1 hour.</summary>
+    private static void ValidateProbeIntervals(List<string> errors, HealthServiceOptions options)
+    {
+        var probes = new List<(string Key, TimeSpan? Interval)>
+        {
+            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.Interval),
+            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.Interval),
+            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.Interval),
+        };
+        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.Interval)));
+        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.Interval)));
+        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.Interval)));
+        var shortest = options.Interval > TimeSpan.FromSeconds(1) ? options.Interval : TimeSpan.FromSeconds(1);
+        foreach (var (key, interval) in probes)
+        {
+            if (interval is { } every && (every < shortest || every > MaxInterval))
+            {
+                errors.Add($"{key}:Interval must be from {shortest} (Health:Interval, and at least 1 s) to {MaxInterval} (was {every}).");
+            }
+        }
     }
 
     /// <summary>Flap-damping thresholds: 1 (no damping) to 10.</summary>

@@ -28,6 +28,7 @@ internal sealed class HealthEvaluationService(
     private readonly IHealthSnapshotListener[] _listeners = [.. listeners];
     private ProbeRunner[] _runners = [];
     private Dictionary<string, FlapDamper> _dampers = [];
+    private Schedule[] _schedules = [];
     private long _heartbeat;
     private TimeSpan _lastRoundDuration;
     private Readiness? _lastReadiness;
@@ -37,6 +38,7 @@ internal sealed class HealthEvaluationService(
         var settings = options.Value;
         _runners = [.. checks.Value.Registrations.Select(registration =>
             new ProbeRunner(registration, ProbeDeadlines.Of(registration, settings), scopes, time, redactor))];
+        _schedules = [.. _runners.Select(r => new Schedule(ProbeDeadlines.IntervalOf(r.Registration, settings, damping.Value), settings))];
         _dampers = _runners.ToDictionary(r => r.Registration.Name, r => damping.Value.For(r.Registration.Name), StringComparer.OrdinalIgnoreCase);
         logger.PipelineStarted(_runners.Length, settings.Interval, settings.Timeout, settings.EffectiveMaxAge);
         foreach (var runner in _runners)
@@ -77,10 +79,21 @@ internal sealed class HealthEvaluationService(
             Publish(maxAge);
         }
 
-        var round = new RoundProgress(_runners.Length, started);
-        foreach (var runner in _runners)
+        // The first round runs every probe; later ones, those whose own interval has come round.
+        var due = Enumerable.Range(0, _runners.Length).Where(i => _schedules[i].IsDue(started, time.TimestampFrequency)).ToArray();
+        var round = new RoundProgress(due.Length, started);
+        if (due.Length == 0)
         {
-            _ = RunProbeAsync(runner, round, maxAge, stoppingToken);
+            lock (_gate)
+            {
+                NotifyRoundCompleted(store.Current!, TimeSpan.Zero);
+            }
+        }
+
+        foreach (var i in due)
+        {
+            _schedules[i].LastStart = started;
+            _ = RunProbeAsync(_runners[i], round, maxAge, stoppingToken);
         }
     }
 
@@ -118,9 +131,10 @@ internal sealed class HealthEvaluationService(
         var raw = new Dictionary<string, HealthReportEntry>(_results.Count, StringComparer.OrdinalIgnoreCase);
         var isReady = true;
         var awaitsCritical = false;
-        var oldest = _heartbeat;
-        foreach (var runner in _runners)
+        var staleAfter = ProbeDeadlines.StaleAfter(_heartbeat, maxAge, time.TimestampFrequency);
+        for (var i = 0; i < _runners.Length; i++)
         {
+            var runner = _runners[i];
             var name = runner.Registration.Name;
             if (!_results.TryGetValue(name, out var result))
             {
@@ -134,7 +148,7 @@ internal sealed class HealthEvaluationService(
             if (runner.IsCritical)
             {
                 isReady &= result.Entry.Status != HealthStatus.Unhealthy;
-                oldest = Math.Min(oldest, result.CompletedTimestamp);
+                staleAfter = Math.Min(staleAfter, ProbeDeadlines.StaleAfter(result.CompletedTimestamp, _schedules[i].MaxAge, time.TimestampFrequency));
             }
         }
 
@@ -144,7 +158,7 @@ internal sealed class HealthEvaluationService(
             isReady && !awaitsCritical,
             awaitsCritical,
             time.GetUtcNow(),
-            ProbeDeadlines.StaleAfter(oldest, maxAge, time.TimestampFrequency),
+            staleAfter,
             _heartbeat,
             raw);
 
@@ -229,6 +243,18 @@ internal sealed class HealthEvaluationService(
     /// <param name="Entry">What is reported, after flap damping.</param>
     /// <param name="Raw">The probe's own latest result.</param>
     private sealed record ProbeResult(HealthReportEntry Entry, HealthReportEntry Raw, bool IsCritical, long CompletedTimestamp, DateTimeOffset CompletedAt);
+
+    /// <summary>When a probe runs: every round, or every few rounds for a probe with an interval of its own.</summary>
+    private sealed class Schedule(TimeSpan interval, HealthServiceOptions settings)
+    {
+        public TimeSpan MaxAge { get; } = ProbeDeadlines.MaxAgeOf(interval, settings);
+
+        public long? LastStart { get; set; }
+
+        // Half a round of tolerance: a round that starts a little early still counts as on time.
+        public bool IsDue(long now, long frequency) =>
+            LastStart is not { } last || (now - last) / (double)frequency >= (interval - (settings.Interval / 2)).TotalSeconds;
+    }
 
     /// <summary>Counts a round's probes down to its end. Used under the lock.</summary>
     private sealed class RoundProgress(int probes, long started)

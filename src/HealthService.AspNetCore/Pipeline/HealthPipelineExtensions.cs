@@ -62,6 +62,32 @@ internal static class HealthPipelineExtensions
 
     private static void AddConfiguredDamping(ProbeDamping damping, HealthServiceOptions health)
     {
+        void Schedule(string name, TimeSpan? interval)
+        {
+            if (interval is { } every)
+            {
+                damping.Intervals[name] = every;
+            }
+        }
+
+        Schedule("memory", health.Memory.Interval);
+        Schedule("cpu", health.Cpu.Interval);
+        Schedule("disk", health.Disk.Interval);
+        foreach (var (name, probe) in health.Postgres)
+        {
+            Schedule($"postgres:{name}", probe.Interval);
+        }
+
+        foreach (var (name, probe) in health.Http)
+        {
+            Schedule($"http:{name}", probe.Interval);
+        }
+
+        foreach (var (name, probe) in health.Command)
+        {
+            Schedule($"command:{name}", probe.Interval);
+        }
+
         damping.ByProbe["memory"] = (health.Memory.FailuresBeforeUnhealthy, health.Memory.SuccessesBeforeHealthy);
         damping.ByProbe["cpu"] = (health.Cpu.FailuresBeforeUnhealthy, health.Cpu.SuccessesBeforeHealthy);
         damping.ByProbe["disk"] = (health.Disk.FailuresBeforeUnhealthy, health.Disk.SuccessesBeforeHealthy);

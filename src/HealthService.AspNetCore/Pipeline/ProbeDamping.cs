@@ -1,8 +1,14 @@
 namespace HealthService.Pipeline;
 
-/// <summary>Flap-damping thresholds by probe name, from configuration and from registrations in code.</summary>
+/// <summary>
+/// Per-probe settings by probe name, from configuration and from registrations in code: flap-damping thresholds and
+/// schedules.
+/// </summary>
 internal sealed class ProbeDamping
 {
+    /// <summary>Probes that run less often than every round, by name (<c>Health:&lt;kind&gt;:&lt;name&gt;:Interval</c>).</summary>
+    public Dictionary<string, TimeSpan> Intervals { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public Dictionary<string, (int FailuresBeforeUnhealthy, int SuccessesBeforeHealthy)> ByProbe { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public FlapDamper For(string probe) =>

@@ -16,6 +16,22 @@ internal static class ProbeDeadlines
             : null);
 
     /// <summary>
+    /// How often a probe runs: its configured interval, else the <see cref="HealthCheckRegistration.Period"/> of a check
+    /// added in code, else every round.
+    /// </summary>
+    public static TimeSpan IntervalOf(HealthCheckRegistration registration, HealthServiceOptions settings, ProbeDamping schedules) =>
+        schedules.Intervals.TryGetValue(registration.Name, out var configured) ? configured
+        : registration.Period is { } period && period > settings.Interval ? period
+        : settings.Interval;
+
+    /// <summary>
+    /// A probe's staleness bound: <c>Health:MaxAge</c>, grown by as much as the probe's own interval exceeds the round's,
+    /// so that a probe that runs every third round keeps the same slack as one that runs every round.
+    /// </summary>
+    public static TimeSpan MaxAgeOf(TimeSpan probeInterval, HealthServiceOptions settings) =>
+        settings.EffectiveMaxAge + (probeInterval - settings.Interval);
+
+    /// <summary>
     /// <paramref name="from"/> plus <paramref name="maxAge"/> in timestamp units, saturating instead of overflowing:
     /// an overflow would wrap to a time in the past and make every snapshot stale for good.
     /// </summary>

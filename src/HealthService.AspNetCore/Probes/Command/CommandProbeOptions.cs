@@ -21,6 +21,12 @@ public sealed class CommandProbeOptions
     /// <summary>Off by default: whether a failure takes the instance out of rotation (<c>503</c> on <c>/health</c>).</summary>
     public bool Critical { get; set; }
 
+    /// <summary>
+    /// How often this probe runs, when less often than every round: at least <c>Health:Interval</c>, at most 1 hour.
+    /// Unset: every round. Its result's staleness bound grows with it.
+    /// </summary>
+    public TimeSpan? Interval { get; set; }
+
     /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
     public int FailuresBeforeUnhealthy { get; set; } = 1;
 

@@ -27,6 +27,12 @@ public sealed class HttpProbeOptions
     /// </summary>
     public bool Critical { get; set; }
 
+    /// <summary>
+    /// How often this probe runs, when less often than every round: at least <c>Health:Interval</c>, at most 1 hour.
+    /// Unset: every round. Its result's staleness bound grows with it.
+    /// </summary>
+    public TimeSpan? Interval { get; set; }
+
     /// <summary>Consecutive failed results before the probe reports Unhealthy (1-10; 1: at once). Rides out a single blip.</summary>
     public int FailuresBeforeUnhealthy { get; set; } = 1;
 
