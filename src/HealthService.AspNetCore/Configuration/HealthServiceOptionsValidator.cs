@@ -95,21 +95,12 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     /// <summary>A probe's own interval: from <c>Health:Interval</c> (and never under 1 s) to 1 hour.</summary>
     private static void ValidateProbeIntervals(List<string> errors, HealthServiceOptions options)
     {
-        var probes = new List<(string Key, TimeSpan? Interval)>
-        {
-            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.Interval),
-            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.Interval),
-            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.Interval),
-        };
-        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.Interval)));
-        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.Interval)));
-        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.Interval)));
         var shortest = options.Interval > TimeSpan.FromSeconds(1) ? options.Interval : TimeSpan.FromSeconds(1);
-        foreach (var (key, interval) in probes)
+        foreach (var probe in ConfiguredProbes.Of(options))
         {
-            if (interval is { } every && (every < shortest || every > MaxInterval))
+            if (probe.Interval is { } every && (every < shortest || every > MaxInterval))
             {
-                errors.Add($"{key}:Interval must be from {shortest} (Health:Interval, and at least 1 s) to {MaxInterval} (was {every}).");
+                errors.Add($"{probe.Key}:Interval must be from {shortest} (Health:Interval, and at least 1 s) to {MaxInterval} (was {every}).");
             }
         }
     }
@@ -117,25 +108,16 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     /// <summary>Flap-damping thresholds: 1 (no damping) to 10.</summary>
     private static void ValidateDamping(List<string> errors, HealthServiceOptions options)
     {
-        var probes = new List<(string Key, int Failures, int Successes)>
+        foreach (var probe in ConfiguredProbes.Of(options))
         {
-            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.FailuresBeforeUnhealthy, options.Memory.SuccessesBeforeHealthy),
-            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.FailuresBeforeUnhealthy, options.Cpu.SuccessesBeforeHealthy),
-            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.FailuresBeforeUnhealthy, options.Disk.SuccessesBeforeHealthy),
-        };
-        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
-        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
-        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.FailuresBeforeUnhealthy, p.Value.SuccessesBeforeHealthy)));
-        foreach (var (key, failures, successes) in probes)
-        {
-            if (failures is < 1 or > 10)
+            if (probe.FailuresBeforeUnhealthy is < 1 or > 10)
             {
-                errors.Add($"{key}:FailuresBeforeUnhealthy must be from 1 to 10 (was {failures}).");
+                errors.Add($"{probe.Key}:FailuresBeforeUnhealthy must be from 1 to 10 (was {probe.FailuresBeforeUnhealthy}).");
             }
 
-            if (successes is < 1 or > 10)
+            if (probe.SuccessesBeforeHealthy is < 1 or > 10)
             {
-                errors.Add($"{key}:SuccessesBeforeHealthy must be from 1 to 10 (was {successes}).");
+                errors.Add($"{probe.Key}:SuccessesBeforeHealthy must be from 1 to 10 (was {probe.SuccessesBeforeHealthy}).");
             }
         }
     }
@@ -146,21 +128,12 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     /// </summary>
     private static void ValidateCriticalDeadlines(List<string> errors, HealthServiceOptions options)
     {
-        var probes = new List<(string Key, bool Critical, TimeSpan? Timeout)>
-        {
-            ($"{HealthServiceOptions.SectionName}:Memory", options.Memory.Enabled && options.Memory.Critical, options.Memory.Timeout),
-            ($"{HealthServiceOptions.SectionName}:Cpu", options.Cpu.Enabled && options.Cpu.Critical, options.Cpu.Timeout),
-            ($"{HealthServiceOptions.SectionName}:Disk", options.Disk.Enabled && options.Disk.Critical, options.Disk.Timeout),
-        };
-        probes.AddRange(options.Postgres.Select(p => ($"{HealthServiceOptions.SectionName}:Postgres:{p.Key}", p.Value.Critical, p.Value.Timeout)));
-        probes.AddRange(options.Http.Select(p => ($"{HealthServiceOptions.SectionName}:Http:{p.Key}", p.Value.Critical, p.Value.Timeout)));
-        probes.AddRange(options.Command.Select(p => ($"{HealthServiceOptions.SectionName}:Command:{p.Key}", p.Value.Critical, p.Value.Timeout)));
         var maxAge = options.EffectiveMaxAge;
-        foreach (var (key, critical, timeout) in probes)
+        foreach (var probe in ConfiguredProbes.Of(options))
         {
-            if (critical && timeout is { } deadline && deadline > TimeSpan.Zero && options.Interval + deadline >= maxAge)
+            if (probe.Enabled && probe.Critical && probe.Timeout is { } deadline && deadline > TimeSpan.Zero && options.Interval + deadline >= maxAge)
             {
-                errors.Add($"{key}:Timeout ({deadline}) plus Health:Interval ({options.Interval}) must be shorter than Health:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
+                errors.Add($"{probe.Key}:Timeout ({deadline}) plus Health:Interval ({options.Interval}) must be shorter than Health:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
             }
         }
     }

@@ -62,48 +62,13 @@ internal static class HealthPipelineExtensions
 
     private static void AddConfiguredDamping(ProbeDamping damping, HealthServiceOptions health)
     {
-        void Schedule(string name, TimeSpan? interval)
+        foreach (var probe in ConfiguredProbes.Of(health))
         {
-            if (interval is { } every)
+            damping.ByProbe[probe.Name] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
+            if (probe.Interval is { } every)
             {
-                damping.Intervals[name] = every;
+                damping.Intervals[probe.Name] = every;
             }
-        }
-
-        Schedule("memory", health.Memory.Interval);
-        Schedule("cpu", health.Cpu.Interval);
-        Schedule("disk", health.Disk.Interval);
-        foreach (var (name, probe) in health.Postgres)
-        {
-            Schedule($"postgres:{name}", probe.Interval);
-        }
-
-        foreach (var (name, probe) in health.Http)
-        {
-            Schedule($"http:{name}", probe.Interval);
-        }
-
-        foreach (var (name, probe) in health.Command)
-        {
-            Schedule($"command:{name}", probe.Interval);
-        }
-
-        damping.ByProbe["memory"] = (health.Memory.FailuresBeforeUnhealthy, health.Memory.SuccessesBeforeHealthy);
-        damping.ByProbe["cpu"] = (health.Cpu.FailuresBeforeUnhealthy, health.Cpu.SuccessesBeforeHealthy);
-        damping.ByProbe["disk"] = (health.Disk.FailuresBeforeUnhealthy, health.Disk.SuccessesBeforeHealthy);
-        foreach (var (name, probe) in health.Postgres)
-        {
-            damping.ByProbe[$"postgres:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
-        }
-
-        foreach (var (name, probe) in health.Http)
-        {
-            damping.ByProbe[$"http:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
-        }
-
-        foreach (var (name, probe) in health.Command)
-        {
-            damping.ByProbe[$"command:{name}"] = (probe.FailuresBeforeUnhealthy, probe.SuccessesBeforeHealthy);
         }
     }
 }
