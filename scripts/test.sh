@@ -81,6 +81,12 @@ case $smoke in
     ;;
 esac
 
+# The failed tests' names and first message lines, last, where a truncated log still shows them.
+if grep -Eq '^[[:space:]]*failed [A-Za-z_]' "$log"; then
+  echo "==> Failed tests"
+  awk '/^[[:space:]]*failed [A-Za-z_]/ { print; left = 6; next } left > 0 { print; left-- }' "$log"
+fi
+
 # One plain summary line: "N passed, N failed" (and ", 1 skipped" when the container test was skipped on purpose).
 echo "$((total - failed)) passed, $failed failed$( ((skipped)) && echo ", $skipped skipped")"
 exit "$status"

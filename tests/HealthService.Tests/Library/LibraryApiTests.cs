@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace HealthService.Tests.Library;
 
@@ -17,6 +18,8 @@ public sealed class LibraryApiTests
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
+        // The default console logger would write every request of every host to the test run's output.
+        builder.Logging.ClearProviders();
         builder.Configuration["Health:Interval"] = "00:00:01";
         builder.Configuration["Health:Timeout"] = "00:00:00.500";
         builder.Configuration["Health:Memory:Enabled"] = "false";
