@@ -25,7 +25,7 @@ public static class ConfigurationGuard
         var section = configuration.GetSection(HealthServiceOptions.SectionName);
         if (UnknownSettings.Find(section, typeof(HealthServiceOptions)) is { } unknown)
         {
-            return $"{unknown} is not a known setting (see the configuration keys in the README).";
+            return $"{unknown} is not a known setting (every key is listed in docs/configuration.md).";
         }
 
         HealthServiceOptions options;
