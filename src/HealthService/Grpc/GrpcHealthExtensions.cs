@@ -1,3 +1,5 @@
+using Grpc.AspNetCore.Server.Model;
+
 namespace HealthService.Grpc;
 
 /// <summary>
@@ -15,12 +17,16 @@ public static class GrpcHealthExtensions
         if (GrpcListener.Port(builder.Configuration) is not null)
         {
             builder.Services.AddGrpc();
+            builder.Services.AddSingleton<IServiceMethodProvider<ReadinessStatusService>, ReadinessStatusMethods>();
         }
 
         return builder;
     }
 
-    /// <summary>Maps <c>grpc.health.v1.Health</c>, answered on the gRPC port only, when the protocol is on.</summary>
+    /// <summary>
+    /// Maps <c>grpc.health.v1.Health</c> and <c>healthservice.v1.Readiness</c>, answered on the gRPC port only, when
+    /// the protocol is on.
+    /// </summary>
     public static WebApplication MapGrpcHealth(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -28,6 +34,7 @@ public static class GrpcHealthExtensions
         {
             app.UseGrpcPortSeparation(port);
             app.MapGrpcService<GrpcHealthService>();
+            app.MapGrpcService<ReadinessStatusService>();
         }
 
         return app;

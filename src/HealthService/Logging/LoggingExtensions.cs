@@ -102,6 +102,6 @@ public static class LoggingExtensions
         var value = path.Value.AsSpan().TrimEnd('/');
         return value.Equals(HealthServiceEndpointOptions.DefaultReadinessPath, StringComparison.OrdinalIgnoreCase)
             || value.Equals(HealthServiceEndpointOptions.DefaultLivenessPath, StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments(Grpc.GrpcPortSeparation.ServicePath, StringComparison.Ordinal);
+            || Grpc.GrpcPortSeparation.IsHealthService(path);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -44,7 +45,27 @@ public sealed class GrpcHealthTests
         return (environment, http, grpc, local);
     }
 
+    /// <summary>Readiness as a status code, for load balancers that read nothing else (an ALB's gRPC health check).</summary>
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> StatusCheck = new(
+        MethodType.Unary, "healthservice.v1.Readiness", "Check",
+        Marshallers.Create((HealthCheckRequest request) => request.ToByteArray(), HealthCheckRequest.Parser.ParseFrom),
+        Marshallers.Create((HealthCheckResponse response) => response.ToByteArray(), HealthCheckResponse.Parser.ParseFrom));
+
     private static Health.HealthClient Client(GrpcChannel channel) => new(channel);
+
+    /// <summary>What a checker that reads only the call's status sees: the code, and the detail.</summary>
+    private static async Task<(StatusCode Code, string Detail)> StatusCodeAsync(GrpcChannel channel)
+    {
+        try
+        {
+            var answer = await channel.CreateCallInvoker().AsyncUnaryCall(StatusCheck, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: Ct), new HealthCheckRequest());
+            return (StatusCode.OK, answer.Status.ToString());
+        }
+        catch (RpcException ex)
+        {
+            return (ex.StatusCode, ex.Status.Detail);
+        }
+    }
 
     private static async Task<ServingStatus> CheckAsync(Health.HealthClient client, string service = "") =>
         (await client.CheckAsync(new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: Ct)).Status;
@@ -94,7 +115,7 @@ public sealed class GrpcHealthTests
     }
 
     [Fact]
-    public async Task Readiness_is_SERVING_exactly_when_health_answers_200_and_liveness_serves_throughout_maintenance()
+    public async Task Readiness_is_SERVING_and_the_status_code_OK_exactly_when_health_answers_200_and_liveness_serves_throughout_maintenance()
     {
         // A long interval: a Watch that hears maintenance at once cannot owe it to the next round.
         var (environment, http, grpc, local) = Ports(("Health__Interval", "00:00:30"), ("Health__Timeout", "00:00:02"));
@@ -104,6 +125,7 @@ public sealed class GrpcHealthTests
         var client = Client(channel);
         await WaitForCheckAsync(client, ServingStatus.Serving, StartTimeout);
         Assert.Equal(ServingStatus.Serving, await CheckAsync(client, "liveness"));
+        Assert.Equal((StatusCode.OK, "Serving"), await StatusCodeAsync(channel));
         using var watch = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
         Assert.Equal(ServingStatus.Serving, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(10)));
 
@@ -112,6 +134,7 @@ public sealed class GrpcHealthTests
         Assert.Equal(ServingStatus.NotServing, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(5)));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await SendAsync(HttpMethod.Get, $"http://127.0.0.1:{http}/health"));
         Assert.Equal(ServingStatus.NotServing, await CheckAsync(client));
+        Assert.Equal((StatusCode.Unavailable, "Maintenance"), await StatusCodeAsync(channel));
         Assert.Equal(ServingStatus.Serving, await CheckAsync(client, "liveness"));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, $"http://127.0.0.1:{http}/health/live"));
 
@@ -120,6 +143,7 @@ public sealed class GrpcHealthTests
         Assert.Equal(ServingStatus.Serving, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(5)));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, $"http://127.0.0.1:{http}/health"));
         Assert.Equal(ServingStatus.Serving, await CheckAsync(client));
+        Assert.Equal((StatusCode.OK, "Serving"), await StatusCodeAsync(channel));
     }
 
     [Fact]
@@ -134,6 +158,7 @@ public sealed class GrpcHealthTests
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
         var client = Client(channel);
         await WaitForCheckAsync(client, ServingStatus.NotServing, StartTimeout);
+        Assert.Equal((StatusCode.Unavailable, "Unhealthy"), await StatusCodeAsync(channel));
         Assert.Equal(ServingStatus.Serving, await CheckAsync(client, "liveness"));
         using var watch = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
         Assert.Equal(ServingStatus.NotServing, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(10)));
