@@ -61,8 +61,8 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
     public TimeSpan? UntilChangeByTime(HealthSnapshot? snapshot)
     {
         var now = time.GetTimestamp();
-        var next = long.MaxValue;
-        if (snapshot is not null && snapshot.StaleAfterTimestamp >= now)
+        var next = long.MaxValue; // also what a snapshot that never goes stale says
+        if (snapshot is not null && snapshot.StaleAfterTimestamp >= now && snapshot.StaleAfterTimestamp < long.MaxValue)
         {
             next = snapshot.StaleAfterTimestamp + 1; // stale once the clock is past it
         }
@@ -72,9 +72,15 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
             next = Math.Min(next, window.EndsAtTimestamp);
         }
 
-        // Rounded up to the next millisecond: a timer that fires a tick early would find nothing changed yet.
-        return next == long.MaxValue ? null
-            : TimeSpan.FromMilliseconds(Math.Ceiling((next - now) * 1000.0 / time.TimestampFrequency) + 1);
+        if (next == long.MaxValue)
+        {
+            return null;
+        }
+
+        // Rounded up to the next millisecond: a timer that fires a tick early would find nothing changed yet. At most
+        // a day (MaxAge and maintenance windows are no longer), well within what a timer takes.
+        var milliseconds = Math.Ceiling((next - now) * 1000.0 / time.TimestampFrequency) + 1;
+        return TimeSpan.FromMilliseconds(Math.Min(milliseconds, TimeSpan.FromDays(1).TotalMilliseconds));
     }
 
     /// <summary>
