@@ -1,4 +1,5 @@
 using HealthService.Cli;
+using HealthService.Grpc;
 using HealthService.Hosting;
 using HealthService.Logging;
 
@@ -19,10 +20,12 @@ if (StartupErrors.Find(builder.Configuration) is { } error)
 builder.ListenOnConfiguredAddresses();
 builder.AddServiceLogging();
 builder.AddHealthService(); // custom checks chain on: .AddCheck<MyCheck>("my-check")
+builder.AddGrpcHealth();
 
 var app = builder.Build();
 app.UseServiceRequestLogging();
 app.MapHealthService();
+app.MapGrpcHealth();
 return await app.RunServiceAsync();
 
 /// <summary>Visible to <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>

@@ -61,6 +61,9 @@ public sealed class HealthServiceOptions
     /// <summary>Webhooks told about status changes.</summary>
     public AlertOptions Alerts { get; set; } = new();
 
+    /// <summary>The gRPC health checking protocol of the standalone service (<c>Health:Grpc</c>).</summary>
+    public GrpcOptions Grpc { get; set; } = new();
+
     /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
     public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;
 

@@ -65,6 +65,11 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             errors.Add($"{section}:Details:LocalPort must be a port number (1-65535), or 0 for no local listener (was {options.Details.LocalPort}).");
         }
 
+        if (options.Grpc.Port is < 1 or > 65535)
+        {
+            errors.Add($"{section}:Grpc:Port must be a port number (1-65535) (was {options.Grpc.Port}).");
+        }
+
         if (options.Details.ApiKey is { } apiKey)
         {
             if (!options.Details.Enabled)

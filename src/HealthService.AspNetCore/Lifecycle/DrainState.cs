@@ -14,8 +14,23 @@ internal sealed class DrainState
     /// </summary>
     public long EndsAtTimestamp => Volatile.Read(ref _endsAt);
 
+    /// <summary>
+    /// Raised once, when draining begins: the readiness verdict changes without a new snapshot, and watchers of it
+    /// (gRPC <c>Watch</c>) should hear at once rather than at the next round.
+    /// </summary>
+    public event Action? Began;
+
     /// <summary>Starts draining; true the first time only.</summary>
-    public bool Begin() => Interlocked.Exchange(ref _draining, 1) == 0;
+    public bool Begin()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) != 0)
+        {
+            return false;
+        }
+
+        Began?.Invoke();
+        return true;
+    }
 
     /// <summary>Starts draining until <paramref name="endsAtTimestamp"/>; true the first time only.</summary>
     public bool Begin(long endsAtTimestamp)

@@ -22,22 +22,40 @@ internal sealed class MaintenanceState(TimeProvider time)
 
     public bool IsOn => Current is not null;
 
+    /// <summary>
+    /// Raised when a window starts or is ended (turned off, or cleared after its time-to-live): the readiness verdict
+    /// changes without a new snapshot. A window stops counting at <see cref="Window.EndsAtTimestamp"/> whether or not
+    /// it has been cleared yet, so a watcher also wakes at that time by itself.
+    /// </summary>
+    public event Action? Changed;
+
     /// <summary>Starts (or replaces) a window of <paramref name="ttl"/> from now.</summary>
     public Window TurnOn(string reason, TimeSpan ttl, string by)
     {
         var window = new Window(reason, by, time.GetUtcNow(), time.GetUtcNow() + ttl, time.GetTimestamp() + (long)(ttl.TotalSeconds * time.TimestampFrequency));
         Volatile.Write(ref _window, window);
+        Changed?.Invoke();
         return window;
     }
 
     /// <summary>Ends <paramref name="window"/> if it is still the one in force (not replaced or turned off meanwhile).</summary>
-    public bool EndIfCurrent(Window window) => Interlocked.CompareExchange(ref _window, null, window) == window;
+    public bool EndIfCurrent(Window window)
+    {
+        if (Interlocked.CompareExchange(ref _window, null, window) != window)
+        {
+            return false;
+        }
+
+        Changed?.Invoke();
+        return true;
+    }
 
     /// <summary>Ends the window in force; returns it, or null when there was none.</summary>
     public Window? TurnOff()
     {
         var current = Current;
         Volatile.Write(ref _window, null);
+        Changed?.Invoke();
         return current;
     }
 

@@ -40,6 +40,8 @@ internal static class HealthPipelineExtensions
             provider.GetRequiredService<MaintenanceState>(),
             new Lazy<TimeSpan>(() => provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Interval),
             provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReadinessChanges>();
+        services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<ReadinessChanges>());
         services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
 

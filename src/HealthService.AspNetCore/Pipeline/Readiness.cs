@@ -54,6 +54,36 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
         : Readiness.Unhealthy;
 
     /// <summary>
+    /// How long until <see cref="Of"/> can change on <paramref name="snapshot"/> with nothing else happening: the
+    /// snapshot going stale, or a maintenance window running out. Null when time alone changes nothing; every other
+    /// change comes with an event (a new snapshot, a drain, maintenance turned on or off).
+    /// </summary>
+    public TimeSpan? UntilChangeByTime(HealthSnapshot? snapshot)
+    {
+        var now = time.GetTimestamp();
+        var next = long.MaxValue; // also what a snapshot that never goes stale says
+        if (snapshot is not null && snapshot.StaleAfterTimestamp >= now && snapshot.StaleAfterTimestamp < long.MaxValue)
+        {
+            next = snapshot.StaleAfterTimestamp + 1; // stale once the clock is past it
+        }
+
+        if (maintenance.Current is { } window)
+        {
+            next = Math.Min(next, window.EndsAtTimestamp);
+        }
+
+        if (next == long.MaxValue)
+        {
+            return null;
+        }
+
+        // Rounded up to the next millisecond: a timer that fires a tick early would find nothing changed yet. At most
+        // a day (MaxAge and maintenance windows are no longer), well within what a timer takes.
+        var milliseconds = Math.Ceiling((next - now) * 1000.0 / time.TimestampFrequency) + 1;
+        return TimeSpan.FromMilliseconds(Math.Min(milliseconds, TimeSpan.FromDays(1).TotalMilliseconds));
+    }
+
+    /// <summary>
     /// The <c>Retry-After</c> of a <c>503</c>: whole seconds (at least 1) until the answer can next change. Draining:
     /// until the host stops; maintenance: until its window ends; otherwise until the next round starts.
     /// </summary>

@@ -34,6 +34,26 @@ public static class ListenAddresses
         return ports.Length > 0 ? ports : [DefaultUrl];
     }
 
+    /// <summary>The public addresses: <see cref="PublicUrls"/>, or else those of <c>Kestrel:Endpoints</c>.</summary>
+    public static IReadOnlyList<string> ConfiguredUrls(IConfiguration configuration) =>
+        PublicUrls(configuration)
+        ?? [.. configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"] ?? "")];
+
+    /// <summary>The port of a listen address (80 or 443 when it names none), or null when it has no readable one.</summary>
+    public static int? PortOf(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var authority = url[(scheme < 0 ? 0 : scheme + 3)..].Split('/')[0];
+        var colon = authority.LastIndexOf(':');
+        if (colon < 0 || authority.EndsWith(']'))
+        {
+            return url.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? 443 : 80;
+        }
+
+        return int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
+    }
+
     /// <summary>
     /// The URL of <paramref name="path"/> on this machine through the first public http address: wildcard hosts
     /// (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>) become 127.0.0.1. False, with a reason, when the settings
@@ -44,8 +64,7 @@ public static class ListenAddresses
         ArgumentNullException.ThrowIfNull(configuration);
         url = new Uri("http://127.0.0.1:8080" + path);
         problem = "";
-        var candidates = PublicUrls(configuration)
-            ?? [.. configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"] ?? "")];
+        var candidates = ConfiguredUrls(configuration);
         var address = candidates.FirstOrDefault(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
         if (address is null)
         {

@@ -1,5 +1,6 @@
 using HealthService.Configuration;
 using HealthService.Endpoints;
+using HealthService.Grpc;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ namespace HealthService.Hosting;
 internal static class StartupErrors
 {
     /// <summary>Every problem in the configuration, or null: the <c>Health</c> section, and where the service listens.</summary>
-    public static string? Find(IConfiguration configuration) => ConfigurationGuard.FindError(configuration) ?? LocalPortClash(configuration);
+    public static string? Find(IConfiguration configuration) =>
+        ConfigurationGuard.FindError(configuration) ?? LocalPortClash(configuration) ?? GrpcPortClash(configuration);
 
     public static async Task<int> ReportAsync(string error)
     {
@@ -24,6 +26,7 @@ internal static class StartupErrors
     public static async Task<int> RunServiceAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var configuration = app.Configuration; // read from the container, which is disposed once the host has run
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -36,8 +39,10 @@ internal static class StartupErrors
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException && IsOwnProcess)
         {
-            // A port already taken (by another instance on the same host, say).
-            await Console.Error.WriteLineAsync($"HealthService: cannot listen: {ex.Message}").ConfigureAwait(false);
+            // A port already taken (by another instance on the same host, say); a port of the service's own settings
+            // is named by its key, which is what the operator has to change.
+            var key = KeyOfPort(configuration, ex.Message);
+            await Console.Error.WriteLineAsync($"HealthService: cannot listen: {ex.Message}{(key is null ? "" : $" Set {key} to a free port.")}").ConfigureAwait(false);
             return ConfigurationGuard.ConfigurationErrorExitCode;
         }
     }
@@ -48,14 +53,47 @@ internal static class StartupErrors
     /// <summary>The local listener's port must not be one the service already listens on publicly.</summary>
     private static string? LocalPortClash(IConfiguration configuration)
     {
-        if (DetailsOptions.LocalUrl(configuration) is not { } local)
+        if (LocalPort(configuration) is not { } port)
         {
             return null;
         }
 
-        var port = local[local.LastIndexOf(':')..];
-        var clash = ListenAddresses.PublicUrls(configuration)?.FirstOrDefault(url => url.TrimEnd('/').EndsWith(port, StringComparison.Ordinal));
+        var clash = PublicUrlOn(configuration, port);
         return clash is null ? null
-            : $"Health:Details:LocalPort ({port[1..]}) is also a public listen address ({clash}): the local listener needs a port of its own.";
+            : $"Health:Details:LocalPort ({port}) is also a public listen address ({clash}): the local listener needs a port of its own.";
     }
+
+    /// <summary>The gRPC port must be neither a public port nor the local listener's.</summary>
+    private static string? GrpcPortClash(IConfiguration configuration)
+    {
+        if (GrpcListener.Port(configuration) is not { } port)
+        {
+            return null;
+        }
+
+        if (PublicUrlOn(configuration, port) is { } clash)
+        {
+            return $"{GrpcListener.PortKey} ({port}) is also a public listen address ({clash}): the gRPC listener needs a port of its own.";
+        }
+
+        return LocalPort(configuration) == port
+            ? $"{GrpcListener.PortKey} ({port}) is also Health:Details:LocalPort: the gRPC listener needs a port of its own."
+            : null;
+    }
+
+    /// <summary>The key of the setting that chose the port in a bind failure's message, or null for a public address.</summary>
+    private static string? KeyOfPort(IConfiguration configuration, string message)
+    {
+        // "Failed to bind to address http://0.0.0.0:8081: address already in use."
+        bool Names(int? port) => port is not null && message.Contains($":{port}:", StringComparison.Ordinal);
+        return Names(GrpcListener.Port(configuration)) ? GrpcListener.PortKey
+            : Names(LocalPort(configuration)) ? "Health:Details:LocalPort"
+            : null;
+    }
+
+    private static int? LocalPort(IConfiguration configuration) =>
+        DetailsOptions.LocalUrl(configuration) is { } local ? ListenAddresses.PortOf(local) : null;
+
+    private static string? PublicUrlOn(IConfiguration configuration, int port) =>
+        ListenAddresses.ConfiguredUrls(configuration).FirstOrDefault(url => ListenAddresses.PortOf(url) == port);
 }

@@ -75,11 +75,11 @@ public static class LoggingExtensions
         .Build();
 
     /// <summary>
-    /// One event per request, except on <c>/health</c> and <c>/health/live</c>: load balancers and orchestrators poll
-    /// them every few seconds, and a log line per poll would bury everything else (state changes are logged by the
-    /// pipeline instead). Requests that end in 404 or 405 (unknown paths and methods, refused requests for the
-    /// detailed view) are counted and summed up once a minute (<see cref="UnloggedRequests"/>), so that outsiders
-    /// cannot drive log volume.
+    /// One event per request, except on <c>/health</c>, <c>/health/live</c> and the gRPC health protocol: load
+    /// balancers and orchestrators poll them every few seconds, and a log line per poll would bury everything else
+    /// (state changes are logged by the pipeline instead). Requests that end in 404 or 405 (unknown paths and
+    /// methods, refused requests for the detailed view) are counted and summed up once a minute
+    /// (<see cref="UnloggedRequests"/>), so that outsiders cannot drive log volume.
     /// </summary>
     public static WebApplication UseServiceRequestLogging(this WebApplication app)
     {
@@ -96,11 +96,12 @@ public static class LoggingExtensions
         return app;
     }
 
-    // Routing also matches these paths with a trailing slash.
+    // Routing also matches these paths with a trailing slash. gRPC health checks are polled just as often.
     private static bool IsPolledPath(PathString path)
     {
         var value = path.Value.AsSpan().TrimEnd('/');
         return value.Equals(HealthServiceEndpointOptions.DefaultReadinessPath, StringComparison.OrdinalIgnoreCase)
-            || value.Equals(HealthServiceEndpointOptions.DefaultLivenessPath, StringComparison.OrdinalIgnoreCase);
+            || value.Equals(HealthServiceEndpointOptions.DefaultLivenessPath, StringComparison.OrdinalIgnoreCase)
+            || Grpc.GrpcPortSeparation.IsHealthService(path);
     }
 }

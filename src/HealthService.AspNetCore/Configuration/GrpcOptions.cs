@@ -1,0 +1,23 @@
+namespace HealthService.Configuration;
+
+/// <summary>
+/// <c>Health:Grpc</c>: the gRPC health checking protocol (<c>grpc.health.v1.Health</c>), served by the standalone
+/// HealthService on a port of its own.
+/// </summary>
+/// <remarks>
+/// The library checks these keys, so that one <c>Health</c> section configures both the library and the standalone
+/// service, but it serves nothing on them: the protocol lives in the standalone service, so that applications
+/// referencing the library take no gRPC dependency. The key names are a public contract: deployment templates set
+/// <c>Health__Grpc__Enabled</c> and <c>Health__Grpc__Port</c>.
+/// </remarks>
+public sealed class GrpcOptions
+{
+    /// <summary>The default of <see cref="Port"/>.</summary>
+    public const int DefaultPort = 8081;
+
+    /// <summary>Off by default. On: the standalone service answers <c>grpc.health.v1.Health</c> on <see cref="Port"/>.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The port of the gRPC listener (HTTP/2 without TLS, on every interface): 1-65535.</summary>
+    public int Port { get; set; } = DefaultPort;
+}

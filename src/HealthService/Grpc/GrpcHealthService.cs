@@ -1,0 +1,80 @@
+using Grpc.Core;
+using Grpc.Health.V1;
+using HealthService.Pipeline;
+using static Grpc.Health.V1.HealthCheckResponse.Types;
+
+namespace HealthService.Grpc;
+
+/// <summary>
+/// <c>grpc.health.v1.Health</c> over the readiness decision that <c>/health</c> uses, so the two never disagree.
+/// Service <c>""</c> is readiness: <c>SERVING</c> exactly when <c>/health</c> answers <c>200</c>. Service
+/// <c>liveness</c> is <c>/health/live</c>: <c>SERVING</c> whenever the process answers at all. Any other name is
+/// unknown. No call runs a probe: <c>Check</c> reads the latest snapshot, <c>Watch</c> waits for the verdict to change.
+/// </summary>
+internal sealed class GrpcHealthService(ReadinessChanges readiness, IHostApplicationLifetime lifetime) : Health.HealthBase
+{
+    /// <summary>The service name that answers as <c>/health/live</c>.</summary>
+    public const string Liveness = "liveness";
+
+    private static readonly HealthCheckResponse Serving = new() { Status = ServingStatus.Serving };
+    private static readonly HealthCheckResponse NotServing = new() { Status = ServingStatus.NotServing };
+    private static readonly HealthCheckResponse Unknown = new() { Status = ServingStatus.ServiceUnknown };
+
+    public override Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Service switch
+        {
+            "" => Task.FromResult(Of(readiness.Current)),
+            Liveness => Task.FromResult(Serving),
+            // As the protocol says: an unknown service fails the call with NOT_FOUND.
+            _ => throw new RpcException(new Status(StatusCode.NotFound, $"unknown service '{request.Service}': ask for \"\" (readiness) or \"{Liveness}\"")),
+        };
+    }
+
+    /// <summary>
+    /// Sends the status at once, then every change of it, until the caller cancels or the service stops. An unknown
+    /// service gets <c>SERVICE_UNKNOWN</c> and an open stream, as the protocol says (the set of names never changes,
+    /// so nothing follows). The stream ends with <c>OK</c> when the service stops, which the protocol asks a client to
+    /// retry; by then a drain has already sent <c>NOT_SERVING</c> for readiness.
+    /// </summary>
+    public override async Task Watch(HealthCheckRequest request, IServerStreamWriter<HealthCheckResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+
+        // Ended when the service starts stopping, so that open streams never hold up a graceful shutdown.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var token = watching.Token;
+        try
+        {
+            if (request.Service != "")
+            {
+                await responseStream.WriteAsync(request.Service == Liveness ? Serving : Unknown, token).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
+                return;
+            }
+
+            var seen = readiness.Current;
+            var sent = Of(seen);
+            await responseStream.WriteAsync(sent, token).ConfigureAwait(false);
+            while (true)
+            {
+                seen = await readiness.NextAsync(seen, token).ConfigureAwait(false);
+                var status = Of(seen);
+                if (status.Status != sent.Status) // Starting -> Unhealthy changes /health's body, not the serving status
+                {
+                    await responseStream.WriteAsync(status, token).ConfigureAwait(false);
+                    sent = status;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The caller went away, or the service is stopping: the stream ends cleanly.
+        }
+    }
+
+    private static HealthCheckResponse Of(Readiness verdict) => verdict == Readiness.Ok ? Serving : NotServing;
+}
