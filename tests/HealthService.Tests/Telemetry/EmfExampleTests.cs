@@ -59,4 +59,16 @@ public sealed class EmfExampleTests
             $"docs/metrics-examples/{file} is not what the service writes now. If the change is intended, run the tests "
             + $"with {UpdateVariable}=1 to rewrite it, and review the diff.\nRendered:\n{rendered}");
     }
+
+    [Fact]
+    public void The_example_shown_in_docs_metrics_md_is_the_probe_document()
+    {
+        var markdown = File.ReadAllText(Path.Combine(ConfigurationTests.RepositoryRoot(), "docs", "metrics.md"));
+        var start = markdown.IndexOf("```json\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/metrics.md shows no JSON example");
+        start += "```json\n".Length;
+        var shown = JsonNode.Parse(markdown[start..markdown.IndexOf("```", start, StringComparison.Ordinal)]);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Render("probe.json")), shown), "The example in docs/metrics.md differs from docs/metrics-examples/probe.json");
+    }
 }
