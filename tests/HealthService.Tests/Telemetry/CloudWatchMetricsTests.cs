@@ -89,6 +89,30 @@ public sealed class CloudWatchMetricsTests
         Assert.Equal("Unhealthy", db.Text("Status"));
     }
 
+    [Fact]
+    public async Task A_probe_with_an_interval_of_its_own_reports_its_status_every_round_and_its_duration_once_per_result()
+    {
+        await using var dependency = StubHttpServer.Start();
+        var (factory, output) = WithEmf();
+        await using var _ = factory
+            .With("Health:Http:slow:Url", dependency.Url().ToString())
+            .With("Health:Http:slow:Interval", "00:00:03");
+        await factory.WaitForStatusAsync(200, "OK");
+
+        var limit = Stopwatch.StartNew();
+        while (output.Documents.Count(d => d.IsRound(1, "OK")) < 7 && limit.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        var documents = output.Documents.Where(d => d.IsProbe("http:slow", 0)).ToList();
+        var withDuration = documents.Count(d => d.MetricNames().Contains("ProbeDuration"));
+        Assert.True(documents.Count >= 6, $"{documents.Count} documents for the probe in {output.Documents.Count(d => d.Event() == "Round")} rounds");
+        Assert.InRange(withDuration, 1, dependency.Hits); // one per result, never one per round
+        Assert.True(withDuration < documents.Count - 2, $"{withDuration} of {documents.Count} documents carry a duration");
+        Assert.All(documents.Where(d => !d.MetricNames().Contains("ProbeDuration")), d => Assert.Null(d.Number("ProbeDuration")));
+    }
+
     [Theory]
     [InlineData(null, null, null, "HealthService", "HealthService")]
     [InlineData("checkout", null, null, "HealthService", "checkout")]
