@@ -27,6 +27,6 @@ public static class HealthServiceHostApplicationBuilderExtensions
         }
 
         builder.Services.AddSingleton<HealthServiceMarker>();
-        return builder.Services.AddHealthPipeline(builder.Configuration, configure);
+        return builder.Services.AddHealthPipeline(builder.Configuration, builder.Environment.ApplicationName, configure);
     }
 }

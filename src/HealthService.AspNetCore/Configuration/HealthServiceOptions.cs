@@ -4,6 +4,7 @@ using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
+using HealthService.Telemetry;
 
 namespace HealthService.Configuration;
 
@@ -63,6 +64,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>The gRPC health checking protocol of the standalone service (<c>Health:Grpc</c>).</summary>
     public GrpcOptions Grpc { get; set; } = new();
+
+    /// <summary>Metrics besides the <c>HealthService</c> meter: CloudWatch EMF on stdout.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
 
     /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
     public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;

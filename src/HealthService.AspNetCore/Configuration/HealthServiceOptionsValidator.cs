@@ -50,6 +50,8 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             Alerts.AlertOptionsValidation.Validate(errors, options.Alerts);
         }
 
+        Telemetry.CloudWatch.CloudWatchMetricsValidation.Validate(errors, options.Metrics.CloudWatch);
+
         if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > MaxDrain)
         {
             errors.Add($"{section}:DrainDelay must be between 0 and {MaxDrain} (was {options.DrainDelay}).");

@@ -6,6 +6,7 @@ using HealthService.Lifecycle;
 using HealthService.Probes;
 using HealthService.Probes.Resources;
 using HealthService.Telemetry;
+using HealthService.Telemetry.CloudWatch;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,8 @@ internal static class HealthPipelineExtensions
     /// configuration, and puts the snapshot behind the framework's <see cref="HealthCheckService"/> and
     /// <see cref="IHealthCheckPublisher"/>s. Returns the health-checks builder, so custom checks can be chained on.
     /// </summary>
-    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, Action<HealthServiceOptions>? configure)
+    /// <param name="applicationName">The application's name: the service's name in telemetry unless <c>OTEL_SERVICE_NAME</c> is set.</param>
+    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, string applicationName, Action<HealthServiceOptions>? configure)
     {
         var options = services.AddOptions<HealthServiceOptions>()
             .BindConfiguration(HealthServiceOptions.SectionName, ConfigurationGuard.Binding)
@@ -56,7 +58,9 @@ internal static class HealthPipelineExtensions
         services.AddInstanceIdentity();
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
-        services.AddHealthMetrics(configuration);
+        var serviceName = TelemetryServiceName.Of(configuration, applicationName);
+        services.AddHealthMetrics(configuration, serviceName);
+        services.AddCloudWatchMetrics(health.Metrics.CloudWatch, serviceName);
         var builder = services.AddHealthChecks();
         services.AddSnapshotBehindHealthCheckService();
         return builder.AddResourceProbes(health).AddDependencyProbes(health);

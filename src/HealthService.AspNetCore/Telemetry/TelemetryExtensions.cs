@@ -14,14 +14,15 @@ internal static class TelemetryExtensions
     /// The <c>HealthService</c> meter, always; its export over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
     /// (the standard <c>OTEL_*</c> variables configure the exporter).
     /// </summary>
-    public static IServiceCollection AddHealthMetrics(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="serviceName">The resource's <c>service.name</c> (<see cref="TelemetryServiceName"/>).</param>
+    public static IServiceCollection AddHealthMetrics(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         services.AddMetrics();
         services.AddSingleton<HealthMetrics>();
         services.AddSingleton<IHealthSnapshotListener>(sp => sp.GetRequiredService<HealthMetrics>());
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            AddOtlpExport(services);
+            AddOtlpExport(services, serviceName);
         }
 
         return services;
@@ -29,11 +30,11 @@ internal static class TelemetryExtensions
 
     // A method of its own, so that the OpenTelemetry assemblies are loaded only when export is configured.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void AddOtlpExport(IServiceCollection services)
+    private static void AddOtlpExport(IServiceCollection services, string serviceName)
     {
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
-                .AddService(HealthMetrics.MeterName, serviceVersion: DetailsResponseWriter.Version)
+                .AddService(serviceName, serviceVersion: DetailsResponseWriter.Version)
                 .AddDetector(provider => new InstanceResourceDetector(provider!.GetRequiredService<InstanceIdentityProvider>())))
             .WithMetrics(metrics => metrics.AddMeter(HealthMetrics.MeterName).AddOtlpExporter());
 

@@ -4,8 +4,8 @@ using Json.Schema;
 namespace HealthService.Tests.Alerts;
 
 /// <summary>
-/// The vendors' documented structures as JSON schemas (Alerts/Schemas/*.schema.json; each says where it comes from),
-/// and a check of a body against one that fails with every violation and where it is.
+/// The vendors' documented structures as JSON schemas (Alerts/Schemas/*.schema.json, Telemetry/Schemas/*.schema.json;
+/// each says where it comes from), and a check of a body against one that fails with every violation and where it is.
 /// </summary>
 internal static class VendorSchemas
 {
@@ -50,6 +50,9 @@ internal static class VendorSchemas
         Assert.True(violations.Count == 0, "The body breaks the vendor's documented structure:\n" + string.Join('\n', violations));
     }
 
-    private static JsonSchema Load(string name) => JsonSchema.FromText(
-        File.ReadAllText(Path.Combine(ConfigurationTests.RepositoryRoot(), "tests", "HealthService.Tests", "Alerts", "Schemas", name + ".schema.json")));
+    private static JsonSchema Load(string name) => Load(Path.Combine("Alerts", "Schemas"), name);
+
+    /// <summary>The schema <c>tests/HealthService.Tests/&lt;folder&gt;/&lt;name&gt;.schema.json</c>.</summary>
+    public static JsonSchema Load(string folder, string name) => JsonSchema.FromText(
+        File.ReadAllText(Path.Combine(ConfigurationTests.RepositoryRoot(), "tests", "HealthService.Tests", folder, name + ".schema.json")));
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using HealthService.Tests.Infrastructure;
 
 namespace HealthService.Tests.Logging;
@@ -28,61 +29,109 @@ public sealed class StalledLogOutputTests
     {
         await using var dependency = StubHttpServer.Start();
         var port = ServiceProcess.FreeLoopbackPort();
-        var service = ServiceProcess.Start(
-            new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-                ["Health__Interval"] = "00:00:01",
-                ["Health__Timeout"] = "00:00:00.500",
-                ["Health__DrainDelay"] = "00:00:00",
-                ["Health__Http__api__Url"] = dependency.Url().ToString(),
-                ["Health__Http__api__Critical"] = "true",
-            },
-            readOutput: false);
-        await using (service)
+        await using var service = Start(dependency, port);
+
+        await StallThenFailAndRecoverAsync(service, dependency, port);
+
+        // The pipe really was stalled: what the service logged meanwhile (the failure and the recovery) comes out
+        // only once somebody reads it.
+        service.StartReadingOutput();
+        await service.WaitForOutputAsync("\"Readiness\":\"Unhealthy\"", TimeSpan.FromSeconds(10));
+        await service.WaitForOutputAsync("\"PreviousReadiness\":\"Unhealthy\",\"Readiness\":\"OK\"", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task With_CloudWatch_metrics_on_a_stalled_stdout_drops_documents_but_never_health_and_says_so_once_it_flows()
+    {
+        await using var dependency = StubHttpServer.Start();
+        var port = ServiceProcess.FreeLoopbackPort();
+        await using var service = Start(dependency, port,
+            ("Health__Metrics__CloudWatch__Enabled", "true"),
+            ("Health__Metrics__CloudWatch__QueueCapacity", "4")); // two rounds' worth: the stall overflows it within seconds
+
+        await StallThenFailAndRecoverAsync(service, dependency, port);
+
+        service.StartReadingOutput();
+        var warning = await service.WaitForOutputAsync("\"EmfDocumentsDropped\"", TimeSpan.FromSeconds(10));
+        using (var parsed = JsonDocument.Parse(warning[warning.IndexOf('{', StringComparison.Ordinal)..]))
         {
-            var health = $"http://127.0.0.1:{port}/health";
-            await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(30));
-
-            // Fill the pipe to the brim through the process's own stdout: from now on every write to it blocks.
-            FillPipe(service.Id);
-
-            using var flooding = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var flood = FloodUnknownPathsAsync(port, flooding.Token);
-            await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the pipe and the queue are full long before this
-            var poller = new HealthPoller(health);
-            var polling = poller.RunAsync(TimeSpan.FromSeconds(60));
-            await poller.WaitForAsync(200, "OK", TimeSpan.FromSeconds(2));
-
-            dependency.Behavior = StubBehavior.Status(503);
-            var failed = Stopwatch.StartNew();
-            await poller.WaitForAsync(503, "Unhealthy", ShowsWithin + TimeSpan.FromSeconds(3));
-            var failureShownAfter = failed.Elapsed;
-
-            dependency.Behavior = StubBehavior.Status(200, "OK");
-            var restored = Stopwatch.StartNew();
-            await poller.WaitForAsync(200, "OK", ShowsWithin + TimeSpan.FromSeconds(3));
-            var recoveryShownAfter = restored.Elapsed;
-
-            // And it stays: a loop blocked on its log line would let the snapshot go stale.
-            await Task.Delay(TimeSpan.FromSeconds(4), Ct);
-            await poller.WaitForAsync(200, "OK", TimeSpan.FromMilliseconds(200));
-            poller.Stop();
-            await polling;
-            await flooding.CancelAsync();
-            var flooded = await flood;
-
-            Assert.True(failureShownAfter <= ShowsWithin, $"The failure showed after {failureShownAfter}, bound {ShowsWithin}");
-            Assert.True(recoveryShownAfter <= ShowsWithin, $"The recovery showed after {recoveryShownAfter}, bound {ShowsWithin}");
-            Assert.True(flooded > 500, $"Only {flooded} flood requests were sent");
-            Assert.True(poller.Slowest < TimeSpan.FromMilliseconds(250), $"The slowest of {poller.Count} /health answers took {poller.Slowest}");
-
-            // The pipe really was stalled: what the service logged meanwhile (the failure and the recovery) comes
-            // out only once somebody reads it.
-            service.StartReadingOutput();
-            await service.WaitForOutputAsync("\"Readiness\":\"Unhealthy\"", TimeSpan.FromSeconds(10));
-            await service.WaitForOutputAsync("\"PreviousReadiness\":\"Unhealthy\",\"Readiness\":\"OK\"", TimeSpan.FromSeconds(10));
+            Assert.True(parsed.RootElement.GetProperty("Dropped").GetInt64() > 0, warning);
         }
+
+        // Documents flow again once stdout does, each still one whole line.
+        var limit = Stopwatch.StartNew();
+        while (!service.StandardOutput.SkipWhile(line => !line.Contains("\"EmfDocumentsDropped\"", StringComparison.Ordinal))
+                   .Any(line => line.StartsWith("{\"_aws\":", StringComparison.Ordinal) && line.Contains("\"Event\":\"Round\"", StringComparison.Ordinal) && line.Contains("\"Ready\":1,", StringComparison.Ordinal))
+               && limit.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        var after = service.StandardOutput.SkipWhile(line => !line.Contains("\"EmfDocumentsDropped\"", StringComparison.Ordinal)).Skip(1).ToList();
+        Assert.Contains(after, line => line.StartsWith("{\"_aws\":", StringComparison.Ordinal) && line.Contains("\"Ready\":1,", StringComparison.Ordinal));
+        Assert.All(after.Where(line => line.StartsWith("{\"_aws\":", StringComparison.Ordinal)), Telemetry.EmfSpecification.AssertValid);
+    }
+
+    private static ServiceProcess Start(StubHttpServer dependency, int port, params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Health__Interval"] = "00:00:01",
+            ["Health__Timeout"] = "00:00:00.500",
+            ["Health__DrainDelay"] = "00:00:00",
+            ["Health__Http__api__Url"] = dependency.Url().ToString(),
+            ["Health__Http__api__Critical"] = "true",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return ServiceProcess.Start(environment, readOutput: false);
+    }
+
+    /// <summary>
+    /// Fills the stdout pipe, floods unknown paths, then fails and restores the critical dependency: both changes must
+    /// show on /health within the bound, and every /health answer must stay fast.
+    /// </summary>
+    private static async Task StallThenFailAndRecoverAsync(ServiceProcess service, StubHttpServer dependency, int port)
+    {
+        var health = $"http://127.0.0.1:{port}/health";
+        await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(30));
+
+        // Fill the pipe to the brim through the process's own stdout: from now on every write to it blocks.
+        FillPipe(service.Id);
+
+        using var flooding = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var flood = FloodUnknownPathsAsync(port, flooding.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the pipe and the queue are full long before this
+        var poller = new HealthPoller(health);
+        var polling = poller.RunAsync(TimeSpan.FromSeconds(60));
+        await poller.WaitForAsync(200, "OK", TimeSpan.FromSeconds(2));
+
+        dependency.Behavior = StubBehavior.Status(503);
+        var failed = Stopwatch.StartNew();
+        await poller.WaitForAsync(503, "Unhealthy", ShowsWithin + TimeSpan.FromSeconds(3));
+        var failureShownAfter = failed.Elapsed;
+
+        dependency.Behavior = StubBehavior.Status(200, "OK");
+        var restored = Stopwatch.StartNew();
+        await poller.WaitForAsync(200, "OK", ShowsWithin + TimeSpan.FromSeconds(3));
+        var recoveryShownAfter = restored.Elapsed;
+
+        // And it stays: a loop blocked on its log line would let the snapshot go stale.
+        await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+        await poller.WaitForAsync(200, "OK", TimeSpan.FromMilliseconds(200));
+        poller.Stop();
+        await polling;
+        await flooding.CancelAsync();
+        var flooded = await flood;
+
+        Assert.True(failureShownAfter <= ShowsWithin, $"The failure showed after {failureShownAfter}, bound {ShowsWithin}");
+        Assert.True(recoveryShownAfter <= ShowsWithin, $"The recovery showed after {recoveryShownAfter}, bound {ShowsWithin}");
+        Assert.True(flooded > 500, $"Only {flooded} flood requests were sent");
+        Assert.True(poller.Slowest < TimeSpan.FromMilliseconds(250), $"The slowest of {poller.Count} /health answers took {poller.Slowest}");
     }
 
     /// <summary>Writes into the process's stdout pipe, without blocking, until it takes no more.</summary>

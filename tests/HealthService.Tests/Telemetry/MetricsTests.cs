@@ -111,4 +111,22 @@ public sealed class MetricsTests
         // The protobuf carries the metric names as plain strings.
         Assert.Contains(collector.Requests, r => r.Body.Contains("healthservice.probe.status", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_exported_service_name_is_OTEL_SERVICE_NAME_when_set()
+    {
+        await using var collector = StubHttpServer.Start();
+        await using var factory = new HealthServiceFactory()
+            .With("OTEL_EXPORTER_OTLP_ENDPOINT", $"http://127.0.0.1:{collector.Port}")
+            .With("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            .With("OTEL_METRIC_EXPORT_INTERVAL", "500")
+            .With("OTEL_SERVICE_NAME", "checkout-api")
+            .WithCheck("db", new ControllableHealthCheck());
+        await factory.WaitForStatusAsync(200, "OK");
+
+        await collector.WaitForHitsAsync(1, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        // The resource's attributes travel as plain strings too; the CloudWatch ServiceName dimension uses the same name.
+        Assert.Contains(collector.Requests, r => r.Body.Contains("checkout-api", StringComparison.Ordinal));
+    }
 }
