@@ -83,7 +83,7 @@ public sealed class CloudFormationAlarmTests
         Assert.Equal(settings["Health__Metrics__CloudWatch__Namespace"], template.Text(alarm["Namespace"]));
         Assert.Equal("Ready", template.Text(alarm["MetricName"]));
         Assert.Equal("ServiceName", template.Text(dimension["Name"]));
-        Assert.Equal(settings["OTEL_SERVICE_NAME"], template.Text(dimension["Value"]));
+        Assert.Equal(settings["Health__Metrics__CloudWatch__ServiceName"], template.Text(dimension["Value"]));
         Assert.Equal("healthservice", template.Text(dimension["Value"])); // the stack's own name, not a shared default
         // A Unit that differs from the one in the service's documents would match no data at all.
         Assert.Null(alarm["Unit"]);

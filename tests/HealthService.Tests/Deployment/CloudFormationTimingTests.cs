@@ -117,8 +117,7 @@ public sealed partial class CloudFormationTimingTests
         var template = CloudFormationDeployments.Load(fileName, deployment);
         var settings = TemplateServiceSettings.Of(template);
 
-        // OTEL_SERVICE_NAME names the service in its metrics (the ServiceName dimension the CloudWatch alarm watches).
-        Assert.All(settings.Keys, key => Assert.Matches(@"^(Health__[A-Za-z0-9_-]+|ASPNETCORE_HTTP_PORTS|OTEL_SERVICE_NAME)$", key));
+        Assert.All(settings.Keys, key => Assert.Matches(@"^(Health__[A-Za-z0-9_-]+|ASPNETCORE_HTTP_PORTS)$", key));
         Assert.Contains("Health__DrainDelay", settings.Keys);
         Assert.Contains("Health__ShutdownTimeout", settings.Keys);
         var error = ConfigurationGuard.FindError(TemplateServiceSettings.Configuration(template));
