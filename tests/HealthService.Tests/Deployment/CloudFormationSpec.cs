@@ -5,8 +5,8 @@ namespace HealthService.Tests.Deployment;
 /// <summary>
 /// The CloudFormation resource specification (resource types, their properties and attributes, property types), as
 /// the npm package <c>@aws-cdk/cfnspec</c> ships it. deploy/aws/spec/package.json pins the package; scripts/test.sh
-/// installs it. The Python cfn-lint, which CI's workflow runs as well, cannot be installed here, and the npm
-/// cfn-lint's specification is too old for the templates (it rejects StopTimeout, for one).
+/// installs it. The Python cfn-lint, which CI's workflow runs as well, needs pip, which the test run does not assume,
+/// and the npm cfn-lint's specification is too old for the templates (it rejects StopTimeout, for one).
 /// </summary>
 internal sealed class CloudFormationSpec
 {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using HealthService.Configuration;
 using Microsoft.Extensions.Configuration;
+using static HealthService.Tests.Deployment.TemplateServiceSettings;
 
 namespace HealthService.Tests.Deployment;
 
@@ -27,9 +28,6 @@ public sealed partial class CloudFormationTimingTests
     /// <summary>Starting the self-probe's own dotnet process: 0.1 s on 2 cores, a second or two on 0.25 vCPU.</summary>
     private static readonly TimeSpan ProbeProcessStartUp = TimeSpan.FromSeconds(2);
 
-    /// <summary>A connection string for settings a template takes from Secrets Manager, so that they can be validated.</summary>
-    private const string SecretConnectionString = "Host=db.example.internal;Database=app;Username=app";
-
     public static TheoryData<string> Templates => CloudFormationTemplateTests.Templates;
 
     [Theory]
@@ -37,9 +35,9 @@ public sealed partial class CloudFormationTimingTests
     public void The_load_balancer_checks_readiness_on_health_and_wants_200(string fileName)
     {
         var template = CloudFormationTemplate.Load(fileName);
-        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var targetGroup = template.Resource("TargetGroup");
         var listener = template.Root["Resources"]!["Listener"]!["Properties"]!;
-        var port = Settings(template)["ASPNETCORE_HTTP_PORTS"];
+        var port = TemplateServiceSettings.Of(template)["ASPNETCORE_HTTP_PORTS"];
 
         Assert.Equal("/health", template.Text(targetGroup["HealthCheckPath"]));
         Assert.Equal("200", template.Text(targetGroup["Matcher"]!["HttpCode"]));
@@ -55,7 +53,7 @@ public sealed partial class CloudFormationTimingTests
     {
         var template = CloudFormationTemplate.Load(fileName);
         var options = Options(template);
-        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var targetGroup = template.Resource("TargetGroup");
         var interval = Seconds(template, targetGroup["HealthCheckIntervalSeconds"]);
         var timeout = Seconds(template, targetGroup["HealthCheckTimeoutSeconds"]);
 
@@ -75,7 +73,7 @@ public sealed partial class CloudFormationTimingTests
         // A SIGTERM that comes before any deregistration (a restart, a reboot): /health answers 503 Draining at once,
         // and the load balancer must have seen enough failures before the listener closes.
         var template = CloudFormationTemplate.Load(fileName);
-        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var targetGroup = template.Resource("TargetGroup");
         var outOfRotation = template.Number(targetGroup["UnhealthyThresholdCount"]) * Seconds(template, targetGroup["HealthCheckIntervalSeconds"]);
         var options = Options(template);
 
@@ -89,7 +87,7 @@ public sealed partial class CloudFormationTimingTests
     public void The_deregistration_delay_is_at_least_the_drain_delay(string fileName)
     {
         var template = CloudFormationTemplate.Load(fileName);
-        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var targetGroup = template.Resource("TargetGroup");
         var delay = template.Attribute(targetGroup["TargetGroupAttributes"], "deregistration_delay.timeout_seconds");
 
         Assert.NotNull(delay); // the 300 s default would hold every scale-in and deployment for five minutes
@@ -105,22 +103,25 @@ public sealed partial class CloudFormationTimingTests
         var template = CloudFormationTemplate.Load(fileName);
         var loadBalancer = template.Single("AWS::ElasticLoadBalancingV2::LoadBalancer");
         var idle = TimeSpan.FromSeconds(int.Parse(template.Attribute(loadBalancer["LoadBalancerAttributes"], "idle_timeout.timeout_seconds") ?? "60", CultureInfo.InvariantCulture));
-        var keepAlive = Configuration(template).GetValue<TimeSpan>("Kestrel:Limits:KeepAliveTimeout");
+        var keepAlive = TemplateServiceSettings.Configuration(template).GetValue<TimeSpan>("Kestrel:Limits:KeepAliveTimeout");
 
         Assert.True(idle < keepAlive, $"{fileName}: ALB idle timeout {idle} >= Kestrel keep-alive {keepAlive}");
     }
 
+    public static TheoryData<string, string> Deployments => CloudFormationDeployments.All;
+
     [Theory]
-    [MemberData(nameof(Templates))]
-    public void Every_setting_passed_to_the_service_is_a_documented_key_with_a_valid_value(string fileName)
+    [MemberData(nameof(Deployments))]
+    public void Every_setting_passed_to_the_service_is_a_documented_key_with_a_valid_value(string fileName, string deployment)
     {
-        var template = CloudFormationTemplate.Load(fileName);
-        var settings = Settings(template);
+        var template = CloudFormationDeployments.Load(fileName, deployment);
+        var settings = TemplateServiceSettings.Of(template);
 
         Assert.All(settings.Keys, key => Assert.Matches(@"^(Health__[A-Za-z0-9_-]+|ASPNETCORE_HTTP_PORTS)$", key));
         Assert.Contains("Health__DrainDelay", settings.Keys);
         Assert.Contains("Health__ShutdownTimeout", settings.Keys);
-        Assert.Null(ConfigurationGuard.FindError(Configuration(template)));
+        var error = ConfigurationGuard.FindError(TemplateServiceSettings.Configuration(template));
+        Assert.True(error is null, $"{fileName} ({deployment}): the service would refuse its settings: {error}");
         Assert.Equal(TimeSpan.FromSeconds(15), Options(template).DrainDelay); // the template's, not the default
     }
 
@@ -129,8 +130,8 @@ public sealed partial class CloudFormationTimingTests
     {
         var template = CloudFormationTemplate.Load(Ecs);
 
-        Assert.Contains("Health:Intreval is not a known setting", ConfigurationGuard.FindError(Configuration(template, ("Health__Intreval", "00:00:05"))), StringComparison.Ordinal);
-        Assert.Contains("Health:Timeout must be greater than zero", ConfigurationGuard.FindError(Configuration(template, ("Health__Timeout", "00:00:09"))), StringComparison.Ordinal);
+        Assert.Contains("Health:Intreval is not a known setting", ConfigurationGuard.FindError(TemplateServiceSettings.Configuration(template, ("Health__Intreval", "00:00:05"))), StringComparison.Ordinal);
+        Assert.Contains("Health:Timeout must be greater than zero", ConfigurationGuard.FindError(TemplateServiceSettings.Configuration(template, ("Health__Timeout", "00:00:09"))), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -173,14 +174,14 @@ public sealed partial class CloudFormationTimingTests
     {
         var template = CloudFormationTemplate.Load(Ecs);
         var service = template.Single("AWS::ECS::Service");
-        var targetGroup = template.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var targetGroup = template.Resource("TargetGroup");
         var becomesHealthy = ContainerStartUp + Options(template).Timeout
             + (template.Number(targetGroup["HealthyThresholdCount"]) * Seconds(template, targetGroup["HealthCheckIntervalSeconds"]));
 
         Assert.True(Seconds(template, service["HealthCheckGracePeriodSeconds"]) >= becomesHealthy, $"grace period < {becomesHealthy}");
         Assert.Equal(template.Text(Container(template)["Name"]), template.Text(service["LoadBalancers"]![0]!["ContainerName"]));
-        Assert.Equal(Settings(template)["ASPNETCORE_HTTP_PORTS"], template.Text(service["LoadBalancers"]![0]!["ContainerPort"]));
-        Assert.Equal(Settings(template)["ASPNETCORE_HTTP_PORTS"], template.Text(Container(template)["PortMappings"]![0]!["ContainerPort"]));
+        Assert.Equal(TemplateServiceSettings.Of(template)["ASPNETCORE_HTTP_PORTS"], template.Text(service["LoadBalancers"]![0]!["ContainerPort"]));
+        Assert.Equal(TemplateServiceSettings.Of(template)["ASPNETCORE_HTTP_PORTS"], template.Text(Container(template)["PortMappings"]![0]!["ContainerPort"]));
     }
 
     [Fact]
@@ -232,92 +233,11 @@ public sealed partial class CloudFormationTimingTests
         Assert.Contains(" --log-opt max-buffer-size=25m ", run, StringComparison.Ordinal);
     }
 
-    // ---- What a template gives the service ---------------------------------------------------------------------------
-
-    /// <summary>The environment variables a template gives the container; secrets get a stand-in value.</summary>
-    private static Dictionary<string, string> Settings(CloudFormationTemplate template)
-    {
-        if (template.FileName == Ecs)
-        {
-            var container = Container(template);
-            var settings = ListItems(container["Environment"]).ToDictionary(e => template.Text(e["Name"]), e => template.Text(e["Value"]));
-            foreach (var secret in ListItems(container["Secrets"]))
-            {
-                settings.Add(template.Text(secret["Name"]), SecretValue(template.Text(secret["Name"])));
-            }
-
-            return settings;
-        }
-
-        // EC2: the env file the user data writes, and any Health__ key the user data writes elsewhere (the secret).
-        var userData = UserData(template);
-        var fromFile = Heredoc(userData, "/etc/healthservice/healthservice.env")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1]);
-        foreach (var key in HealthKey().Matches(userData).Select(m => m.Value).Distinct().Where(key => !fromFile.ContainsKey(key)))
-        {
-            fromFile.Add(key, SecretValue(key));
-        }
-
-        return fromFile;
-    }
-
-    private static string SecretValue(string key) => key.EndsWith("__ConnectionString", StringComparison.Ordinal)
-        ? SecretConnectionString
-        : throw new InvalidOperationException($"No stand-in value for the secret {key}: add one to the test.");
-
-    /// <summary>appsettings.json, then the template's environment variables (then any extra), as the host reads them.</summary>
-    private static IConfiguration Configuration(CloudFormationTemplate template, params (string Key, string Value)[] extra) =>
-        new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(ConfigurationTests.RepositoryRoot(), "appsettings.json"))
-            .AddInMemoryCollection(AsConfiguration(Settings(template).Select(s => (s.Key, s.Value))))
-            .AddInMemoryCollection(AsConfiguration(extra))
-            .Build();
-
-    /// <summary>Environment variables as configuration keys: <c>Health__Interval</c> is <c>Health:Interval</c>.</summary>
-    private static IEnumerable<KeyValuePair<string, string?>> AsConfiguration(IEnumerable<(string Key, string Value)> variables) =>
-        variables.Select(v => new KeyValuePair<string, string?>(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value));
-
-    /// <summary>The Health options the service would run with; a configuration it would refuse fails the test here.</summary>
-    private static HealthServiceOptions Options(CloudFormationTemplate template)
-    {
-        var configuration = Configuration(template);
-        if (ConfigurationGuard.FindError(configuration) is { } error)
-        {
-            Assert.Fail($"{template.FileName}: the service would refuse its settings: {error}");
-        }
-
-        return configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
-    }
-
-    private static JsonNode Container(CloudFormationTemplate template) =>
-        Assert.Single(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray())!;
-
-    private static string UserData(CloudFormationTemplate template) =>
-        template.Text(template.Single("AWS::EC2::LaunchTemplate")["LaunchTemplateData"]!["UserData"]);
-
-    /// <summary>Every item a list may hold, whichever way its conditions go.</summary>
-    private static IEnumerable<JsonNode> ListItems(JsonNode? list) =>
-        CloudFormationTemplate.Branches(list).SelectMany(l => l.AsArray()).SelectMany(CloudFormationTemplate.Branches);
-
-    /// <summary>The text of <c>cat &gt; path &lt;&lt;'EOF' ... EOF</c> in a script.</summary>
-    private static string Heredoc(string script, string path)
-    {
-        var start = script.IndexOf($"cat > {path} <<'EOF'\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"the user data writes no {path}");
-        var body = script.IndexOf('\n', start) + 1;
-        return script[body..script.IndexOf("\nEOF\n", body, StringComparison.Ordinal)];
-    }
-
     private static TimeSpan Seconds(CloudFormationTemplate template, JsonNode? value) => TimeSpan.FromSeconds(template.Number(value));
 
     private static TimeSpan ParseDuration(string text) => text.EndsWith("ms", StringComparison.Ordinal)
         ? TimeSpan.FromMilliseconds(int.Parse(text[..^2], CultureInfo.InvariantCulture))
         : TimeSpan.FromSeconds(int.Parse(text.TrimEnd('s'), CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"\bHealth__[A-Za-z0-9_-]+")]
-    private static partial Regex HealthKey();
 
     [GeneratedRegex(@"/health(?!/live)")]
     private static partial Regex ReadinessPath();
