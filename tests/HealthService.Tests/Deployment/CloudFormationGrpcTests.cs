@@ -36,7 +36,8 @@ public sealed class CloudFormationGrpcTests
         Assert.Equal("GRPC", template.Text(targetGroup["ProtocolVersion"]));
         Assert.Equal("HTTP", template.Text(targetGroup["Protocol"])); // HTTP/2 without TLS: the service's h2c port
         Assert.Equal(GrpcPort, template.Text(targetGroup["Port"]));
-        Assert.Equal("/grpc.health.v1.Health/Check", template.Text(targetGroup["HealthCheckPath"]));
+        // By status code alone, as the load balancer judges: OK exactly when /health answers 200 (docs/grpc.md).
+        Assert.Equal("/healthservice.v1.Readiness/Check", template.Text(targetGroup["HealthCheckPath"]));
         Assert.Equal("0", template.Text(targetGroup["Matcher"]!["GrpcCode"])); // OK
         Assert.Null(targetGroup["Matcher"]!["HttpCode"]);
         Assert.Equal("ip", template.Text(targetGroup["TargetType"]));
@@ -69,7 +70,7 @@ public sealed class CloudFormationGrpcTests
         var listener = template.Resource(template.Text(rule["ListenerArn"]).Trim('<', '>'));
 
         Assert.Equal("path-pattern", template.Text(condition["Field"]));
-        Assert.Equal(["/grpc.health.v1.Health/*"], template.Items(condition["PathPatternConfig"]!["Values"]).Select(template.Text));
+        Assert.Equal(["/grpc.health.v1.Health/*", "/healthservice.v1.Readiness/*"], template.Items(condition["PathPatternConfig"]!["Values"]).Select(template.Text));
         Assert.Equal("forward", template.Text(action["Type"]));
         Assert.Equal("<GrpcTargetGroup>", template.Text(action["TargetGroupArn"]));
         // The load balancer routes gRPC through HTTPS listeners only.
