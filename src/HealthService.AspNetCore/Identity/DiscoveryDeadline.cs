@@ -16,11 +16,17 @@ internal sealed class DiscoveryDeadline(TimeProvider time, TimeSpan perRequest, 
 
     public TimeSpan Remaining => total - time.GetElapsedTime(_start);
 
+    /// <summary>
+    /// Timers and the clock disagree by up to a few milliseconds: a request timed out "after 1 s" may have taken
+    /// 0.999 s by the clock. A request whose own timeout would end this close to the total deadline meets the total.
+    /// </summary>
+    private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The next request's timeout, and how its failure reads when it passes.</summary>
     public (TimeSpan Timeout, string Failure) Next()
     {
         var remaining = Remaining;
-        return remaining < perRequest
+        return remaining <= perRequest + TimerSlack
             ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, $"timed out at the {Seconds(total)} s deadline")
             : (perRequest, $"timed out after {Seconds(perRequest)} s");
     }
