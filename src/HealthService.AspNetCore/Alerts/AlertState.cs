@@ -4,12 +4,18 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace HealthService.Alerts;
 
 /// <summary>
-/// What alerts are about: whether the instance is ready, and the status of each critical probe (sorted by name).
-/// Two states are the same when those statuses are; a probe's reason changing alone is no news.
+/// What alerts are about: the readiness verdict, and the status of each critical probe (sorted by name). Two states
+/// are the same when those are; a probe's reason changing alone is no news, but the verdict changing while the
+/// instance stays not ready is (an operator turning maintenance on during an outage, a drain after one).
 /// </summary>
-internal sealed record AlertState(bool IsReady, IReadOnlyList<AlertState.Probe> Probes, DateTime ObservedAt)
+internal sealed record AlertState(Readiness Readiness, IReadOnlyList<AlertState.Probe> Probes, DateTime ObservedAt)
 {
+    public bool IsReady => Readiness == Readiness.Ok;
+
     public string Status => IsReady ? AlertEvent.Ready : AlertEvent.NotReady;
+
+    /// <summary>The word <c>/health</c> answers for this state.</summary>
+    public string Word => ReadinessDecision.Name(Readiness);
 
     /// <param name="readiness">The one readiness decision on <paramref name="snapshot"/>: ready means <c>/health</c> answers 200.</param>
     public static AlertState From(HealthSnapshot snapshot, Readiness readiness)
@@ -20,12 +26,12 @@ internal sealed record AlertState(bool IsReady, IReadOnlyList<AlertState.Probe> 
             .Select(entry => new Probe(entry.Key, entry.Value.Status, entry.Value.Description ?? entry.Value.Status.ToString()))
             .OrderBy(probe => probe.Name, StringComparer.Ordinal)
             .ToArray();
-        return new AlertState(readiness == Readiness.Ok, probes, snapshot.CompletedAt.UtcDateTime);
+        return new AlertState(readiness, probes, snapshot.CompletedAt.UtcDateTime);
     }
 
     public bool SameAs(AlertState? other)
     {
-        if (other is null || other.IsReady != IsReady || other.Probes.Count != Probes.Count)
+        if (other is null || other.Readiness != Readiness || other.Probes.Count != Probes.Count)
         {
             return false;
         }
@@ -58,15 +64,18 @@ internal sealed record AlertState(bool IsReady, IReadOnlyList<AlertState.Probe> 
         }
 
         var previous = before?.Status ?? AlertEvent.Starting;
-        var text = previous == Status
-            ? $"{service} on {instance} is still {Status}"
-            : $"{service} on {instance} is {Status} (was {previous})";
+        var previousWord = before?.Word ?? AlertEvent.Starting;
+        var now = AlertEvent.Describe(Status, Word);
+        var was = AlertEvent.Describe(previous, previousWord);
+        var text = was == now
+            ? $"{service} on {instance} is still {now}"
+            : $"{service} on {instance} is {now} (was {was})";
         if (changes.Count > 0)
         {
             text += ": " + string.Join("; ", changes.Select(c => $"{c.Name} {c.PreviousStatus} -> {c.Status} ({c.Reason})"));
         }
 
-        return new AlertEvent(service, instance, ObservedAt, previous, Status, text, changes);
+        return new AlertEvent(service, instance, ObservedAt, previous, Status, previousWord, Word, text, changes);
     }
 
     /// <param name="Reason">The snapshot's description: sanitised by the pipeline, never an exception message.</param>

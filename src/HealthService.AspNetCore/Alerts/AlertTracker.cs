@@ -57,8 +57,8 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
 
     public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
     {
-        // Starting is no news yet, and a drain is a planned stop (every deploy has one per instance), not an incident.
-        if (readiness is Readiness.Starting or Readiness.Draining)
+        // Starting is no news yet.
+        if (readiness is Readiness.Starting)
         {
             return;
         }
@@ -66,7 +66,10 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
         var state = AlertState.From(current, readiness);
         lock (_gate)
         {
-            if (_disposed)
+            // A drain is a planned stop (every deploy has one per instance), not an incident: no news, unless receivers
+            // were last told the instance is not ready. Then whoever handles that incident learns the instance is
+            // going away rather than hearing nothing more from it.
+            if (_disposed || (readiness is Readiness.Draining && _lastSent?.IsReady != false))
             {
                 return;
             }

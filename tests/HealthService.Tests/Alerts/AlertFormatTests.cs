@@ -35,6 +35,7 @@ public sealed class AlertFormatTests
     {
         VendorSchemas.AssertValid(VendorSchemas.For(format), Format(format).Render(SampleAlerts.Failure()));
         VendorSchemas.AssertValid(VendorSchemas.For(format), Format(format).Render(SampleAlerts.Recovery()));
+        VendorSchemas.AssertValid(VendorSchemas.For(format), Format(format).Render(SampleAlerts.Maintenance()));
     }
 
     [Theory]
@@ -58,10 +59,10 @@ public sealed class AlertFormatTests
         Assert.Equal(alert.Text.Replace("->", "-&gt;", StringComparison.Ordinal), Text(message, "text")); // mrkdwn escapes '>'
         var blocks = message.GetProperty("blocks").EnumerateArray().ToArray();
         Assert.Equal(["header", "section", "section", "section"], blocks.Select(b => Text(b, "type")));
-        Assert.Equal(":red_circle: orders on i-0123456789abcdef0 is NotReady", Text(blocks[0].GetProperty("text"), "text"));
+        Assert.Equal(":red_circle: orders on i-0123456789abcdef0 is NotReady: Unhealthy", Text(blocks[0].GetProperty("text"), "text"));
         Assert.Equal(
             [
-                "*Readiness*\nNotReady (was Ready)",
+                "*Readiness*\nNotReady: Unhealthy (was Ready)",
                 "*Service*\norders",
                 "*Instance*\ni-0123456789abcdef0",
                 "*Since*\n<!date^1772366405^{date_short_pretty} {time_secs}|2026-03-01 12:00:05 UTC>",
@@ -139,9 +140,9 @@ public sealed class AlertFormatTests
         Assert.Equal(alert.Text, Text(card, "fallbackText"));
         var body = card.GetProperty("body").EnumerateArray().ToArray();
         Assert.Equal(["TextBlock", "FactSet", "TextBlock", "FactSet"], body.Select(e => Text(e, "type")));
-        Assert.Equal(("orders on i-0123456789abcdef0 is NotReady", "attention"), (Text(body[0], "text"), Text(body[0], "color")));
+        Assert.Equal(("orders on i-0123456789abcdef0 is NotReady: Unhealthy", "attention"), (Text(body[0], "text"), Text(body[0], "color")));
         Assert.Equal(
-            [("Readiness", "NotReady (was Ready)"), ("Service", "orders"), ("Instance", "i-0123456789abcdef0"), ("Since", "2026-03-01 12:00:05 UTC")],
+            [("Readiness", "NotReady: Unhealthy (was Ready)"), ("Service", "orders"), ("Instance", "i-0123456789abcdef0"), ("Since", "2026-03-01 12:00:05 UTC")],
             Facts(body[1]));
         Assert.Equal(
             [("http:payments", "Unhealthy (was Healthy): unexpected status 503"), ("postgres:main", "Unhealthy (was Healthy): timed out after 2 s")],
@@ -180,12 +181,39 @@ public sealed class AlertFormatTests
         Assert.Equal(SampleAlerts.Time, DateTime.Parse(Text(payload, "timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
         var details = payload.GetProperty("custom_details");
         Assert.Equal(("NotReady", "Ready"), (Text(details, "readiness"), Text(details, "previous_readiness")));
+        Assert.Equal(("Unhealthy", "OK"), (Text(details, "readiness_reason"), Text(details, "previous_readiness_reason")));
         Assert.Equal(
             [("http:payments", "Unhealthy", "Healthy", "unexpected status 503"), ("postgres:main", "Unhealthy", "Healthy", "timed out after 2 s")],
             details.GetProperty("probes").EnumerateArray().Select(p => (Text(p, "name"), Text(p, "status"), Text(p, "previous_status"), Text(p, "reason"))));
 
         Assert.Equal((RoutingKey, "resolve", "orders/i-0123456789abcdef0"), (Text(resolve, "routing_key"), Text(resolve, "event_action"), Text(resolve, "dedup_key")));
         Assert.Equal("Ready", Text(resolve.GetProperty("payload").GetProperty("custom_details"), "readiness"));
+    }
+
+    [Fact]
+    public void Maintenance_is_named_in_every_format_and_is_not_shown_or_paged_as_an_outage()
+    {
+        var alert = SampleAlerts.Maintenance();
+
+        var plain = Render("json", alert);
+        Assert.Equal(("Ready", "NotReady"), (Text(plain, "previousStatus"), Text(plain, "status")));
+        Assert.Equal(("OK", "Maintenance"), (Text(plain, "previousReadiness"), Text(plain, "readiness")));
+        Assert.Equal("orders on i-0123456789abcdef0 is NotReady: Maintenance (was Ready)", Text(plain, "text"));
+
+        var blocks = Render("slack", alert).GetProperty("blocks");
+        Assert.Equal(":large_blue_circle: orders on i-0123456789abcdef0 is NotReady: Maintenance", Text(blocks[0].GetProperty("text"), "text"));
+        Assert.Equal("*Readiness*\nNotReady: Maintenance (was Ready)", Text(blocks[1].GetProperty("fields")[0], "text"));
+
+        var card = Render("teams", alert).GetProperty("attachments")[0].GetProperty("content").GetProperty("body");
+        Assert.Equal(("orders on i-0123456789abcdef0 is NotReady: Maintenance", "accent"), (Text(card[0], "text"), Text(card[0], "color")));
+        Assert.Equal(("Readiness", "NotReady: Maintenance (was Ready)"), Facts(card[1])[0]);
+
+        var trigger = Render("pagerduty", alert);
+        var payload = trigger.GetProperty("payload");
+        Assert.Equal(("trigger", "warning"), (Text(trigger, "event_action"), Text(payload, "severity")));
+        Assert.Equal(alert.Text, Text(payload, "summary"));
+        var details = payload.GetProperty("custom_details");
+        Assert.Equal(("NotReady", "Maintenance", "OK"), (Text(details, "readiness"), Text(details, "readiness_reason"), Text(details, "previous_readiness_reason")));
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class AlertTests
         Assert.Equal("orders-1", Text(failed, "instance"));
         Assert.Equal("Ready", Text(failed, "previousStatus"));
         Assert.Equal("NotReady", Text(failed, "status"));
-        Assert.Equal("orders on orders-1 is NotReady (was Ready): db Healthy -> Unhealthy (failing on purpose)", Text(failed, "text"));
+        Assert.Equal("orders on orders-1 is NotReady: Unhealthy (was Ready): db Healthy -> Unhealthy (failing on purpose)", Text(failed, "text"));
         var time = Text(failed, "time");
         Assert.EndsWith("Z", time, StringComparison.Ordinal);
         var parsed = DateTimeOffset.Parse(time, CultureInfo.InvariantCulture);

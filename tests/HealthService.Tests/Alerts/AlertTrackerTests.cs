@@ -22,9 +22,12 @@ public sealed class AlertTrackerTests
         _time,
         alert => _sent.Add(JsonDocument.Parse(alert.ToJson()).RootElement));
 
-    /// <summary>Publishes one round: <c>db</c> and <c>cache</c> are critical, <c>cpu</c> is not.</summary>
+    /// <summary>
+    /// Publishes one round: <c>db</c> and <c>cache</c> are critical, <c>cpu</c> is not. The verdict follows the probes
+    /// unless <paramref name="verdict"/> says otherwise (maintenance, a drain, a stale result).
+    /// </summary>
     private void Publish(AlertTracker tracker, HealthStatus db, HealthStatus cache = HealthStatus.Healthy,
-        HealthStatus cpu = HealthStatus.Healthy, string dbReason = "connection refused")
+        HealthStatus cpu = HealthStatus.Healthy, string dbReason = "connection refused", Readiness? verdict = null)
     {
         var probes = new (string Name, HealthStatus Status, string Reason, bool Critical)[]
         {
@@ -38,7 +41,7 @@ public sealed class AlertTrackerTests
         var isReady = probes.All(p => !p.Critical || p.Status != HealthStatus.Unhealthy);
         var times = entries.ToDictionary(e => e.Key, _ => _time.GetUtcNow());
         var snapshot = new HealthSnapshot(new HealthReport(entries, TimeSpan.Zero), times, isReady, AwaitsCritical: false, _time.GetUtcNow(), long.MaxValue, _time.GetTimestamp(), entries);
-        tracker.OnPublished(_previous, snapshot, isReady ? Readiness.Ok : Readiness.Unhealthy);
+        tracker.OnPublished(_previous, snapshot, verdict ?? (isReady ? Readiness.Ok : Readiness.Unhealthy));
         _previous = snapshot;
     }
 
@@ -72,7 +75,7 @@ public sealed class AlertTrackerTests
         Assert.Equal(("Starting", "NotReady"), (Text(alert, "previousStatus"), Text(alert, "status")));
         Assert.Equal(["db"], ProbeNames(alert));
         Assert.Equal("Starting", Text(alert.GetProperty("probes")[0], "previousStatus"));
-        Assert.Equal("orders on orders-1 is NotReady (was Starting): db Starting -> Unhealthy (connection refused)", Text(alert, "text"));
+        Assert.Equal("orders on orders-1 is NotReady: Unhealthy (was Starting): db Starting -> Unhealthy (connection refused)", Text(alert, "text"));
     }
 
     [Fact]
@@ -117,7 +120,7 @@ public sealed class AlertTrackerTests
         Assert.Equal(("NotReady", "NotReady"), (Text(catchUp, "previousStatus"), Text(catchUp, "status")));
         Assert.Equal(["cache", "db"], ProbeNames(catchUp)); // both changed since the last event sent
         Assert.Equal("2026-03-01T12:00:15Z", Text(catchUp, "time")); // when that state was first seen
-        Assert.StartsWith("orders on orders-1 is still NotReady: cache Healthy -> Unhealthy", Text(catchUp, "text"), StringComparison.Ordinal);
+        Assert.StartsWith("orders on orders-1 is still NotReady: Unhealthy: cache Healthy -> Unhealthy", Text(catchUp, "text"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -212,6 +215,78 @@ public sealed class AlertTrackerTests
         }
 
         Assert.Equal(["NotReady", "Ready", "NotReady", "Ready", "NotReady", "Ready"], _sent.Select(a => Text(a, "status")));
+    }
+
+    [Fact]
+    public void Maintenance_turned_on_says_so_and_its_end_is_a_recovery()
+    {
+        using var tracker = Tracker(TimeSpan.Zero);
+        Publish(tracker, HealthStatus.Healthy);
+
+        Advance(Round);
+        Publish(tracker, HealthStatus.Healthy, verdict: Readiness.Maintenance);
+        Advance(Round);
+        Publish(tracker, HealthStatus.Healthy);
+
+        Assert.Equal(2, _sent.Count);
+        Assert.Equal(("Ready", "NotReady", "OK", "Maintenance"), (Text(_sent[0], "previousStatus"), Text(_sent[0], "status"), Text(_sent[0], "previousReadiness"), Text(_sent[0], "readiness")));
+        Assert.Equal("orders on orders-1 is NotReady: Maintenance (was Ready)", Text(_sent[0], "text"));
+        Assert.Equal(("Maintenance", "OK"), (Text(_sent[1], "previousReadiness"), Text(_sent[1], "readiness")));
+        Assert.Equal("orders on orders-1 is Ready (was NotReady: Maintenance)", Text(_sent[1], "text"));
+    }
+
+    [Fact]
+    public void Maintenance_turned_on_during_an_outage_is_news_though_the_instance_stays_not_ready_and_waits_for_the_cool_down()
+    {
+        using var tracker = Tracker();
+        Publish(tracker, HealthStatus.Healthy);
+        Advance(Round);
+        Publish(tracker, HealthStatus.Unhealthy); // sent at 12:00:05; cool-down until 12:01:05
+
+        Advance(Round);
+        Publish(tracker, HealthStatus.Unhealthy, verdict: Readiness.Maintenance);
+        Assert.Single(_sent);
+        Advance(CoolDown - Round);
+
+        Assert.Equal(2, _sent.Count);
+        var alert = _sent[1];
+        Assert.Equal(("NotReady", "NotReady"), (Text(alert, "previousStatus"), Text(alert, "status")));
+        Assert.Equal(("Unhealthy", "Maintenance"), (Text(alert, "previousReadiness"), Text(alert, "readiness")));
+        Assert.Empty(ProbeNames(alert)); // no probe changed: the verdict alone is the news
+        Assert.Equal("orders on orders-1 is NotReady: Maintenance (was NotReady: Unhealthy)", Text(alert, "text"));
+    }
+
+    [Fact]
+    public void A_drain_of_a_ready_instance_sends_nothing()
+    {
+        using var tracker = Tracker(TimeSpan.Zero);
+        Publish(tracker, HealthStatus.Healthy);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Advance(Round);
+            Publish(tracker, i == 0 ? HealthStatus.Healthy : HealthStatus.Unhealthy, verdict: Readiness.Draining);
+        }
+
+        Assert.Empty(_sent);
+    }
+
+    [Fact]
+    public void A_drain_after_an_outage_was_reported_says_the_instance_is_draining()
+    {
+        using var tracker = Tracker(TimeSpan.Zero);
+        Publish(tracker, HealthStatus.Healthy);
+        Advance(Round);
+        Publish(tracker, HealthStatus.Unhealthy);
+
+        Advance(Round);
+        Publish(tracker, HealthStatus.Unhealthy, verdict: Readiness.Draining);
+        Advance(Round);
+        Publish(tracker, HealthStatus.Unhealthy, verdict: Readiness.Draining);
+
+        Assert.Equal(2, _sent.Count);
+        Assert.Equal(("Unhealthy", "Draining"), (Text(_sent[1], "previousReadiness"), Text(_sent[1], "readiness")));
+        Assert.Equal("orders on orders-1 is NotReady: Draining (was NotReady: Unhealthy)", Text(_sent[1], "text"));
     }
 
     [Fact]

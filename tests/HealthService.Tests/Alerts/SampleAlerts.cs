@@ -1,4 +1,5 @@
 using HealthService.Alerts;
+using HealthService.Pipeline;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests.Alerts;
@@ -26,6 +27,9 @@ internal static class SampleAlerts
         Service,
         Instance);
 
+    /// <summary>Ready to NotReady because an operator turned maintenance on; every probe still healthy.</summary>
+    public static AlertEvent Maintenance() => (Healthy with { Readiness = Readiness.Maintenance }).EventSince(Healthy, Service, Instance);
+
     /// <summary>
     /// <paramref name="count"/> failing probes with long names and reasons full of characters that chat formats
     /// must escape, from a service and instance with long names: more than any vendor's limits allow.
@@ -40,7 +44,7 @@ internal static class SampleAlerts
     }
 
     private static AlertState State(params (string Name, HealthStatus Status, string Reason)[] probes) => new(
-        probes.All(p => p.Status != HealthStatus.Unhealthy),
+        probes.All(p => p.Status != HealthStatus.Unhealthy) ? Readiness.Ok : Readiness.Unhealthy,
         [.. probes.Select(p => new AlertState.Probe(p.Name, p.Status, p.Reason)).OrderBy(p => p.Name, StringComparer.Ordinal)],
         Time);
 }

@@ -256,7 +256,7 @@ public sealed class InstanceIdentityTests
         using var body = JsonDocument.Parse(Assert.Single(receiver.Requests).Body);
         var alert = body.RootElement;
         Assert.Equal(TaskId, alert.GetProperty("instance").GetString());
-        Assert.StartsWith($"orders on {TaskId} is NotReady (was Starting)", alert.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"orders on {TaskId} is NotReady: Unhealthy (was Starting)", alert.GetProperty("text").GetString(), StringComparison.Ordinal);
         var info = alert.GetProperty("instanceInfo");
         Assert.Equal(
             new Dictionary<string, string?>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using HealthService.Pipeline;
 
 namespace HealthService.Alerts.Formats;
 
@@ -58,12 +59,26 @@ internal static class AlertBody
     public static string Iso8601(DateTime utc) =>
         DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>The status line every chat format leads with: <c>orders on orders-1 is NotReady</c>.</summary>
-    public static string Headline(AlertEvent alert) => $"{alert.Service} on {alert.Instance} is {alert.Status}";
+    /// <summary>The status line every chat format leads with: <c>orders on orders-1 is NotReady: Unhealthy</c>.</summary>
+    public static string Headline(AlertEvent alert) => $"{alert.Service} on {alert.Instance} is {AlertEvent.Describe(alert.Status, alert.Readiness)}";
 
-    /// <summary><c>NotReady (was Ready)</c>, or <c>NotReady (still)</c> for a catch-up about probes only.</summary>
-    public static string Readiness(AlertEvent alert) =>
-        alert.PreviousStatus == alert.Status ? $"{alert.Status} (still)" : $"{alert.Status} (was {alert.PreviousStatus})";
+    /// <summary>
+    /// <c>NotReady: Maintenance (was Ready)</c>, or <c>NotReady: Unhealthy (still)</c> for a catch-up about probes only.
+    /// </summary>
+    public static string Readiness(AlertEvent alert)
+    {
+        var now = AlertEvent.Describe(alert.Status, alert.Readiness);
+        var was = AlertEvent.Describe(alert.PreviousStatus, alert.PreviousReadiness);
+        return was == now ? $"{now} (still)" : $"{now} (was {was})";
+    }
+
+    /// <summary>
+    /// Not ready because an operator said so (maintenance) or the instance is stopping (a drain): planned, so the chat
+    /// formats colour it as information and PagerDuty does not give it the severity of an outage.
+    /// </summary>
+    public static bool IsPlanned(AlertEvent alert) =>
+        alert.Status == AlertEvent.NotReady
+        && (alert.Readiness == ReadinessDecision.Name(Pipeline.Readiness.Maintenance) || alert.Readiness == ReadinessDecision.Name(Pipeline.Readiness.Draining));
 
     /// <summary><c>Unhealthy (was Healthy): timed out after 2 s</c>.</summary>
     public static string Change(AlertProbeChange probe) => $"{probe.Status} (was {probe.PreviousStatus}): {probe.Reason}";

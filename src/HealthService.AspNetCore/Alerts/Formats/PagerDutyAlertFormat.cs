@@ -1,11 +1,16 @@
 namespace HealthService.Alerts.Formats;
 
 /// <summary>
-/// <c>pagerduty</c>: a PagerDuty Events API v2 event. <c>NotReady</c> triggers a critical alert and <c>Ready</c>
-/// resolves it; both carry the same <c>dedup_key</c>, <c>&lt;service&gt;/&lt;instance&gt;</c>, so one instance's
-/// incident opens once, is updated by later failures and closes on recovery.
+/// <c>pagerduty</c>: a PagerDuty Events API v2 event. <c>NotReady</c> triggers an alert (critical, or a warning when
+/// planned: maintenance or a drain) and <c>Ready</c> resolves it; both carry the same <c>dedup_key</c>,
+/// <c>&lt;service&gt;/&lt;instance&gt;</c>, so one instance's incident opens once, is updated by later failures and
+/// closes on recovery.
 /// </summary>
-/// <remarks>The routing key travels in the body: it is never logged, and the receiver's URL must be https.</remarks>
+/// <remarks>
+/// <c>custom_details.readiness</c> has carried <c>Ready</c>/<c>NotReady</c> since the first release and event rules
+/// may match it, so the readiness word travels beside it as <c>readiness_reason</c>. The routing key travels in the
+/// body: it is never logged, and the receiver's URL must be https.
+/// </remarks>
 internal sealed class PagerDutyAlertFormat(string routingKey) : IAlertFormat
 {
     public const string EventsUrl = "https://events.pagerduty.com/v2/enqueue";
@@ -30,12 +35,14 @@ internal sealed class PagerDutyAlertFormat(string routingKey) : IAlertFormat
             json.WriteStartObject("payload");
             json.WriteString("summary", AlertBody.Truncate(alert.Text, MaxSummary));
             json.WriteString("source", alert.Instance);
-            json.WriteString("severity", trigger ? "critical" : "info");
+            json.WriteString("severity", Severity(alert));
             json.WriteString("timestamp", AlertBody.Iso8601(alert.Time));
             json.WriteString("component", alert.Service);
             json.WriteStartObject("custom_details");
             json.WriteString("readiness", alert.Status);
             json.WriteString("previous_readiness", alert.PreviousStatus);
+            json.WriteString("readiness_reason", alert.Readiness);
+            json.WriteString("previous_readiness_reason", alert.PreviousReadiness);
             json.WriteStartArray("probes");
             foreach (var probe in alert.Probes.Take(MaxProbes))
             {
@@ -58,6 +65,13 @@ internal sealed class PagerDutyAlertFormat(string routingKey) : IAlertFormat
             json.WriteEndObject();
         });
     }
+
+    /// <summary>
+    /// An outage is critical; maintenance and a drain are an operator's or a deploy's doing, still worth knowing (the
+    /// instance is out of rotation) but not worth waking anyone for; a resolve is information.
+    /// </summary>
+    internal static string Severity(AlertEvent alert) =>
+        alert.Status != AlertEvent.NotReady ? "info" : AlertBody.IsPlanned(alert) ? "warning" : "critical";
 
     /// <summary>The same for every event of one instance of one service: what makes a recovery resolve the trigger.</summary>
     internal static string DedupKey(AlertEvent alert)

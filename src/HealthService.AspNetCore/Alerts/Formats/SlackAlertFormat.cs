@@ -87,6 +87,7 @@ internal sealed class SlackAlertFormat : IAlertFormat
 
     private static string Icon(AlertEvent alert) => alert.Status switch
     {
+        AlertEvent.NotReady when AlertBody.IsPlanned(alert) => ":large_blue_circle:",
         AlertEvent.NotReady => ":red_circle:",
         _ when alert.Probes.Any(p => p.Status != nameof(HealthStatus.Healthy)) => ":large_yellow_circle:",
         _ => ":large_green_circle:",

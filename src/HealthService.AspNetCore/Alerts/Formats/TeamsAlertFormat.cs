@@ -87,6 +87,7 @@ internal sealed class TeamsAlertFormat : IAlertFormat
 
     private static string Color(AlertEvent alert) => alert.Status switch
     {
+        AlertEvent.NotReady when AlertBody.IsPlanned(alert) => "accent",
         AlertEvent.NotReady => "attention",
         _ when alert.Probes.Any(p => p.Status != nameof(HealthStatus.Healthy)) => "warning",
         _ => "good",
