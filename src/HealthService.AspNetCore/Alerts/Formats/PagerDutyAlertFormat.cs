@@ -7,8 +7,8 @@ namespace HealthService.Alerts.Formats;
 /// closes on recovery.
 /// </summary>
 /// <remarks>
-/// <c>custom_details.readiness</c> has carried <c>Ready</c>/<c>NotReady</c> since the first release and event rules
-/// may match it, so the readiness word travels beside it as <c>readiness_reason</c>. The routing key travels in the
+/// <c>custom_details.readiness</c> carries <c>Ready</c>/<c>NotReady</c>, as it always has, and event rules may match
+/// it, so the readiness word travels beside it as <c>readiness_reason</c>. The routing key travels in the
 /// body: it is never logged, and the receiver's URL must be https.
 /// </remarks>
 internal sealed class PagerDutyAlertFormat(string routingKey) : IAlertFormat
