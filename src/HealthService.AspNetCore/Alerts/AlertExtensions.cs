@@ -56,6 +56,7 @@ internal static class AlertExtensions
                 provider.GetRequiredService<Identity.InstanceIdentityProvider>().Known);
         });
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<AlertTracker>());
+        services.AddHostedService<AlertReadinessWatcher>();
         services.AddHostedService<AlertDeliveryService>();
         return services;
     }

@@ -11,7 +11,8 @@ namespace HealthService.Alerts;
 /// last state (the recovery that ends an incident) always goes out, at most one cool-down late.
 /// </summary>
 /// <remarks>
-/// Called on the evaluation loop's thread and on a timer's: both only compare and enqueue, under one lock.
+/// Called on the evaluation loop's thread, by <see cref="AlertReadinessWatcher"/> when readiness changes without a
+/// publish (staleness, maintenance, a drain), and on a timer's: all only compare and enqueue, under one lock.
 /// </remarks>
 internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
 {

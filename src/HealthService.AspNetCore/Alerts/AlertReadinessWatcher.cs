@@ -1,0 +1,48 @@
+using HealthService.Pipeline;
+
+namespace HealthService.Alerts;
+
+/// <summary>
+/// Tells the tracker of readiness changes the loop cannot publish: <c>Stale</c> by time alone (a loop that is stuck
+/// publishes nothing, so it cannot report its own staleness), and maintenance or a drain the moment they begin rather
+/// than at the next round. The loop's own publishes still reach the tracker as before; the tracker drops a state it
+/// has already seen.
+/// </summary>
+internal sealed class AlertReadinessWatcher(
+    ReadinessChanges changes,
+    HealthSnapshotStore store,
+    ReadinessDecision decision,
+    AlertTracker tracker,
+    ILogger<AlertReadinessWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var seen = changes.Current;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                seen = await changes.NextAsync(seen, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // The verdict of this moment, from the snapshot it is judged on (a publish may have landed meanwhile).
+            if (store.Current is { } snapshot)
+            {
+                try
+                {
+                    tracker.OnPublished(null, snapshot, decision.Of(snapshot));
+                }
+#pragma warning disable CA1031 // A failure to alert must not end the watching; it is reported like a listener's.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    logger.SnapshotListenerFailed(nameof(AlertReadinessWatcher), ex);
+                }
+            }
+        }
+    }
+}
