@@ -1,9 +1,7 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using HealthService.Pipeline;
 using HealthService.Telemetry.CloudWatch;
+using HealthService.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests.Telemetry;
@@ -15,14 +13,6 @@ namespace HealthService.Tests.Telemetry;
 /// </summary>
 public sealed class EmfExampleTests
 {
-    private const string UpdateVariable = "HEALTHSERVICE_UPDATE_EXAMPLES";
-
-    private static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     // An ECS task of the service "orders" whose database stops answering: the probe times out at its 2 s deadline.
     private static readonly EmfSource Source = new("HealthService", "orders", "4f9c1b2e8a7d4c3b9e0f1a2b3c4d5e6f");
     private static readonly DateTimeOffset At = DateTimeOffset.Parse("2026-01-15T09:30:05.250Z", System.Globalization.CultureInfo.InvariantCulture);
@@ -43,21 +33,7 @@ public sealed class EmfExampleTests
     {
         var line = Render(file);
         EmfSpecification.AssertValid(line);
-        var rendered = JsonNode.Parse(line)!.ToJsonString(Indented) + "\n";
-        var path = Path.Combine(ConfigurationTests.RepositoryRoot(), "docs", "metrics-examples", file);
-
-        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, rendered, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            return;
-        }
-
-        var committed = File.Exists(path) ? File.ReadAllText(path) : "(missing)";
-        Assert.True(
-            committed == rendered,
-            $"docs/metrics-examples/{file} is not what the service writes now. If the change is intended, run the tests "
-            + $"with {UpdateVariable}=1 to rewrite it, and review the diff.\nRendered:\n{rendered}");
+        DocumentedExample.AssertJson($"docs/metrics-examples/{file}", line, "the service");
     }
 
     [Fact]
