@@ -13,18 +13,21 @@ namespace HealthService.Tests.Infrastructure;
 /// </summary>
 public sealed class HealthServiceFactory : WebApplicationFactory<Program>
 {
-    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>
+    /// Fast rounds keep the tests short; the resource probes are off unless a test turns them on, so that a busy CI
+    /// machine cannot change an answer; the console stays quiet (the collecting sink sees everything).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> DefaultSettings { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
     {
-        // Fast rounds keep the tests short; the resource probes are off unless a test turns them on, so that a
-        // busy CI machine cannot change an answer.
         ["Health:Interval"] = "00:00:01",
         ["Health:Timeout"] = "00:00:00.500",
         ["Health:Memory:Enabled"] = "false",
         ["Health:Cpu:Enabled"] = "false",
         ["Health:Disk:Enabled"] = "false",
-        // Keep the console quiet; the collecting sink sees everything.
         ["Serilog:WriteTo:Console:Args:restrictedToMinimumLevel"] = "Fatal",
     };
+
+    private readonly Dictionary<string, string?> _settings = new(DefaultSettings, StringComparer.OrdinalIgnoreCase);
 
     private readonly List<Action<IServiceCollection>> _services = [];
 

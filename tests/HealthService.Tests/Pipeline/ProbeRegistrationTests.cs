@@ -9,23 +9,18 @@ namespace HealthService.Tests.Pipeline;
 /// <summary>Probes added in code are checked at start like configured ones, and the message names the probe.</summary>
 public sealed class ProbeRegistrationTests
 {
-    private static async Task<string> StartFailureAsync(HealthServiceFactory factory)
+    private static async Task<string> StartFailureAsync(Action<IHealthChecksBuilder> checks, Dictionary<string, string?>? settings = null)
     {
-        await using (factory)
-        {
-            var failure = Assert.ThrowsAny<Exception>(() => factory.Server);
-            var validation = failure as OptionsValidationException ?? failure.InnerException as OptionsValidationException
-                ?? throw new Xunit.Sdk.XunitException($"Expected an options validation failure, got {failure}");
-            return string.Join(" ", validation.Failures);
-        }
+        var failure = await StartFailure.OfAsync((_, builder) => checks(builder), settings);
+        return string.Join(" ", failure.Failures);
     }
 
     [Fact]
     public async Task Two_probes_with_one_name_are_refused_at_start()
     {
-        var message = await StartFailureAsync(new HealthServiceFactory()
-            .WithCheck("orders", new ControllableHealthCheck())
-            .WithCheck("Orders", new ControllableHealthCheck()));
+        var message = await StartFailureAsync(checks => checks
+            .AddCheck("orders", new ControllableHealthCheck())
+            .AddCheck("Orders", new ControllableHealthCheck()));
 
         Assert.Contains("Two probes are named 'Orders'", message, StringComparison.Ordinal);
     }
@@ -33,8 +28,7 @@ public sealed class ProbeRegistrationTests
     [Fact]
     public async Task A_probe_added_in_code_with_a_timeout_longer_than_the_interval_is_refused_at_start()
     {
-        var message = await StartFailureAsync(new HealthServiceFactory()
-            .WithServices(services => services.AddHealthChecks().AddCheck("ledger", new ControllableHealthCheck(), timeout: TimeSpan.FromSeconds(30))));
+        var message = await StartFailureAsync(checks => checks.AddCheck("ledger", new ControllableHealthCheck(), timeout: TimeSpan.FromSeconds(30)));
 
         Assert.Contains("Probe 'ledger' has a timeout of 00:00:30, longer than Health:Interval (00:00:01)", message, StringComparison.Ordinal);
     }
@@ -42,9 +36,9 @@ public sealed class ProbeRegistrationTests
     [Fact]
     public async Task A_critical_probe_added_in_code_whose_result_could_go_stale_is_refused_at_start()
     {
-        var message = await StartFailureAsync(new HealthServiceFactory()
-            .With("Health:Interval", "00:00:05").With("Health:Timeout", "00:00:01").With("Health:MaxAge", "00:00:07")
-            .WithServices(services => services.AddHealthChecks().AddCheck("ledger", new ControllableHealthCheck(), timeout: TimeSpan.FromSeconds(3))));
+        var message = await StartFailureAsync(
+            checks => checks.AddCheck("ledger", new ControllableHealthCheck(), timeout: TimeSpan.FromSeconds(3)),
+            new() { ["Health:Interval"] = "00:00:05", ["Health:Timeout"] = "00:00:01", ["Health:MaxAge"] = "00:00:07" });
 
         Assert.Contains("Probe 'ledger' is critical with a timeout of 00:00:03", message, StringComparison.Ordinal);
         Assert.Contains("shorter than Health:MaxAge (00:00:07)", message, StringComparison.Ordinal);
