@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing, through apt-get as root or with sudo: the PostgreSQL server,
+# HAProxy, npm and the CloudFormation resource specification. Used by scripts/test.sh and scripts/flake-hunt.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The integration tests start real PostgreSQL servers (tests/HealthService.Tests/Infrastructure/PostgresServer.cs):
+# they need initdb and pg_ctl from HEALTHSERVICE_TEST_PG_BIN or /usr/lib/postgresql/*/bin.
+postgres_binaries_found() {
+  local bin
+  for bin in /usr/lib/postgresql/*/bin; do
+    if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then
+      return 0
+    fi
+  done
+  return 1
+}
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
+  echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
+# The fleet test puts a real HAProxy in front of three service processes.
+if [ -z "${HEALTHSERVICE_TEST_HAPROXY:-}" ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  echo "==> Installing HAProxy for the fleet test (Debian package haproxy)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+fi
+
+# The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "==> Installing npm for the CloudFormation resource specification (Debian package npm)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+echo "==> Installing the CloudFormation resource specification (deploy/aws/spec)"
+npm ci --prefix deploy/aws/spec --no-audit --no-fund --loglevel=error
+
