@@ -58,14 +58,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, bool readOutput, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "HealthService.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(), // prove it does not depend on the working directory
-        };
-        start.ArgumentList.Add(dll);
+        var start = WithDefaultSignals("dotnet", dll);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = Path.GetTempPath(); // prove it does not depend on the working directory
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -96,6 +92,25 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), readOutput);
     }
 
+    /// <summary>
+    /// Starts <paramref name="program"/> with every signal at its default disposition, as systemd and container
+    /// runtimes start a service. A test run started in the background (<c>cmd &amp;</c>, nohup, some CI agents)
+    /// ignores SIGINT and SIGQUIT, children inherit that, and the runtime keeps an ignored signal ignored: the drain
+    /// tests' SIGINT and second-signal cases then saw a service that never stopped.
+    /// </summary>
+    public static ProcessStartInfo WithDefaultSignals(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo("env") { UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal");
+        start.ArgumentList.Add(program);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
     /// <summary>Sends a signal (TERM, INT, QUIT, ...) as an orchestrator would.</summary>
     public void Signal(string name)
     {
@@ -104,11 +119,40 @@ public sealed class ServiceProcess : IAsyncDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
+    /// <summary>The ports <see cref="FreeLoopbackPort"/> hands out: below Linux's ephemeral range (32768-60999).</summary>
+    public static (int First, int Last) TestPorts { get; } = (20000, 32767);
+
+    private static int s_nextPort = TestPorts.First + Random.Shared.Next(TestPorts.Last - TestPorts.First + 1);
+
+    /// <summary>
+    /// A loopback port that nothing listens on, for a server a test is about to start, never the same one twice in
+    /// a run.
+    /// </summary>
+    /// <remarks>
+    /// A port the kernel picks (bind to port 0, then release) comes from the ephemeral range, where every outgoing
+    /// connection of the parallel tests takes its local port too: between the release and the server's bind, one of
+    /// them could take it ("address already in use"). Below that range only an explicit bind takes a port, and the
+    /// tests' own binds never repeat; the random start keeps a second run on the same machine elsewhere.
+    /// </remarks>
     public static int FreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var span = TestPorts.Last - TestPorts.First + 1;
+        for (var attempt = 0; attempt < span; attempt++)
+        {
+            var port = TestPorts.First + ((Interlocked.Increment(ref s_nextPort) - TestPorts.First) % span);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken by something else on this machine: the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port from {TestPorts.First} to {TestPorts.Last}.");
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -127,12 +171,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout)
+    /// <summary>Waits for the first line of standard output, past the first <paramref name="skip"/>, that contains <paramref name="text"/>.</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout, int skip = 0)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
-            var line = _stdout.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            var line = _stdout.Skip(skip).FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
             if (line is not null)
             {
                 return line;

@@ -52,13 +52,10 @@ public sealed class PackageTests : IDisposable
 
         var port = ServiceProcess.FreeLoopbackPort();
         var downFile = Path.Combine(_folder.FullName, "queue-down");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "OrdersService.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = app,
-        };
+        var start = ServiceProcess.WithDefaultSignals("dotnet", Path.Combine(app, "bin", "Release", "net10.0", "OrdersService.dll"));
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = app;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Health__Interval"] = "00:00:01";
         start.Environment["Health__Timeout"] = "00:00:00.500";
