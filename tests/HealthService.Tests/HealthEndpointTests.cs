@@ -196,30 +196,59 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
-    public async Task Health_keeps_answering_in_milliseconds_while_a_probe_hangs()
+    public async Task Health_keeps_answering_while_a_probe_hangs_and_the_hang_shows_exactly_at_its_deadline()
     {
+        // On a fake clock nothing moves unless the test moves it: a /health that waited for the hung probe, or for
+        // any timer, would never answer, so every answer below proves it does not.
+        var time = new ObservedClock();
         var check = new ControllableHealthCheck();
-        await using var factory = new HealthServiceFactory().WithCheck("hangs", check);
+        await using var factory = new HealthServiceFactory().WithCheck("hangs", check).WithServices(services => services.AddSingleton<TimeProvider>(time));
         await factory.WaitForStatusAsync(200, "OK");
         var client = factory.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(10);
+        var deadline = TimeSpan.FromSeconds(0.5);
 
         check.Mode = ProbeMode.Hang;
-        var poll = await factory.PollHealthUntilAsync((status, _) => status != HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        var mark = time.TimersCreated;
+        time.Advance(TimeSpan.FromSeconds(1)); // the next round: the call hangs
+        await factory.WaitForRoundAsync(time);
+        await time.WaitForTimersAsync(deadline, 2, mark); // the round's wait and the probe's own cancellation
+        Assert.Equal(2, check.Calls);
 
-        // The hang is seen at the deadline (0.5 s) of the next round (at most 1 s away), never earlier.
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, poll.Status);
-        Assert.InRange(poll.Elapsed, TimeSpan.FromSeconds(0.45), TimeSpan.FromSeconds(1 + 0.5 + 1));
-        Assert.True(poll.P95 < TimeSpan.FromMilliseconds(100) && poll.Slowest < TimeSpan.FromSeconds(1), $"/health answers: p95 {poll.P95.TotalMilliseconds} ms, slowest {poll.Slowest.TotalMilliseconds} ms");
+        // Never earlier than the deadline: one tick before it, still OK, as often as it is asked.
+        time.Advance(deadline - TimeSpan.FromTicks(1));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("OK", await client.GetStringAsync("/health", Ct));
+        }
 
-        // Rounds keep their rhythm while the call stays stuck, and the probe is not called again meanwhile.
-        var callsWhileHung = check.Calls;
-        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct);
-        Assert.Equal(callsWhileHung, check.Calls);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
+        // At the deadline the call is given up: Unhealthy, with no further tick of the clock.
+        time.Advance(TimeSpan.FromTicks(1));
+        await factory.WaitForStatusAsync(503, "Unhealthy");
 
+        // Rounds keep their rhythm while the call stays stuck, each with a result, and the probe is not called again.
+        for (var round = 0; round < 3; round++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal("503 Unhealthy", await factory.WaitForResultAsync("hangs", time));
+        }
+
+        Assert.Equal(2, check.Calls);
+
+        // Once the stuck call has returned, a round calls the probe again and it recovers. The runner sees the call
+        // end a moment after the check returns, so the first round after it may still find it running: one more.
         check.Mode = ProbeMode.Healthy;
         check.ReleaseHung();
-        await factory.WaitForStatusAsync(200, "OK", TimeSpan.FromSeconds(3));
+        await factory.WaitForAsync((_, _) => check.InFlight == 0, TimeSpan.FromSeconds(10));
+        var answer = "";
+        for (var round = 0; round < 2 && answer != "200 OK"; round++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            answer = await factory.WaitForResultAsync("hangs", time);
+        }
+
+        Assert.Equal("200 OK", answer);
+        Assert.Equal(3, check.Calls);
     }
 
     [Fact]

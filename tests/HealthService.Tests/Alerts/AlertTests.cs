@@ -38,15 +38,22 @@ public sealed class AlertTests
         await factory.WaitForAsync((_, _) => check.Calls >= 2, TimeSpan.FromSeconds(5));
         Assert.Equal(0, receiver.Hits);
 
+        // A steady state is not re-sent: three more rounds (past the 1 s cool-down) publish the same state. Each
+        // receiver delivers in order, so had anything been re-sent meanwhile, it would arrive before the next
+        // transition's event and take its place in the checks below.
         check.Mode = ProbeMode.Unhealthy;
         await receiver.WaitForHitsAsync(1, TimeSpan.FromSeconds(5), Ct);
-        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct); // longer than the cool-down: a steady state is not re-sent
-        Assert.Equal(1, receiver.Hits);
+        var calls = check.Calls;
+        await factory.WaitForAsync((_, _) => check.Calls >= calls + 3, TimeSpan.FromSeconds(10));
 
         check.Mode = ProbeMode.Healthy;
         await receiver.WaitForHitsAsync(2, TimeSpan.FromSeconds(5), Ct);
-        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
-        Assert.Equal(2, receiver.Hits);
+        calls = check.Calls;
+        await factory.WaitForAsync((_, _) => check.Calls >= calls + 3, TimeSpan.FromSeconds(10));
+
+        check.Mode = ProbeMode.Unhealthy;
+        await receiver.WaitForHitsAsync(3, TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal(("Ready", "NotReady"), (Text(Event(receiver.Requests[2]), "previousStatus"), Text(Event(receiver.Requests[2]), "status")));
 
         var (down, up) = (receiver.Requests[0], receiver.Requests[1]);
         Assert.All(receiver.Requests, request =>
@@ -79,7 +86,8 @@ public sealed class AlertTests
         Assert.Equal(("db", "Unhealthy", "Healthy"), (Text(probe, "name"), Text(probe, "previousStatus"), Text(probe, "status")));
         Assert.True(DateTimeOffset.Parse(Text(recovered, "time"), CultureInfo.InvariantCulture) > parsed);
 
-        Assert.Equal(2, factory.Logs.WithEventName("AlertDelivered").Count);
+        await factory.WaitForAsync((_, _) => factory.Logs.WithEventName("AlertDelivered").Count >= 3, TimeSpan.FromSeconds(5));
+        Assert.Equal(3, factory.Logs.WithEventName("AlertDelivered").Count);
         Assert.DoesNotContain(Secret, factory.AllLogText(), StringComparison.Ordinal);
     }
 

@@ -18,10 +18,14 @@ public sealed class ControllableHealthCheck : IHealthCheck
 {
     private volatile TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _calls;
+    private int _inFlight;
 
     public ProbeMode Mode { get; set; } = ProbeMode.Healthy;
 
     public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>Calls that have started and not yet returned.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>Lets every hung call finish (with the then current mode).</summary>
     public void ReleaseHung()
@@ -34,17 +38,25 @@ public sealed class ControllableHealthCheck : IHealthCheck
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
-        if (Mode == ProbeMode.Hang)
+        Interlocked.Increment(ref _inFlight);
+        try
         {
-            await _release.Task; // deliberately ignores cancellationToken
-        }
+            if (Mode == ProbeMode.Hang)
+            {
+                await _release.Task; // deliberately ignores cancellationToken
+            }
 
-        return Mode switch
+            return Mode switch
+            {
+                ProbeMode.Degraded => HealthCheckResult.Degraded("degraded on purpose"),
+                ProbeMode.Unhealthy => new HealthCheckResult(context.Registration.FailureStatus, "failing on purpose"),
+                ProbeMode.Throw => throw new InvalidOperationException("Password=hunter2 must never be shown"),
+                _ => HealthCheckResult.Healthy("fine"),
+            };
+        }
+        finally
         {
-            ProbeMode.Degraded => HealthCheckResult.Degraded("degraded on purpose"),
-            ProbeMode.Unhealthy => new HealthCheckResult(context.Registration.FailureStatus, "failing on purpose"),
-            ProbeMode.Throw => throw new InvalidOperationException("Password=hunter2 must never be shown"),
-            _ => HealthCheckResult.Healthy("fine"),
-        };
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 }

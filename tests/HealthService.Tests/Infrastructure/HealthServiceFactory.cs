@@ -149,6 +149,41 @@ public sealed class HealthServiceFactory : WebApplicationFactory<Program>
         return new PollResult(status, elapsed.Elapsed, latencies[(int)(latencies.Count * 0.95)], latencies[^1]);
     }
 
+    /// <summary>
+    /// Waits until the loop has started the round due at <paramref name="time"/>'s present moment (its heartbeat is
+    /// published), after a test advanced a fake clock by an interval; fails after 10 s of real time.
+    /// </summary>
+    public async Task WaitForRoundAsync(TimeProvider time)
+    {
+        var store = Services.GetRequiredService<HealthService.Pipeline.HealthSnapshotStore>();
+        var now = time.GetTimestamp();
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (store.Current is not { } snapshot || snapshot.HeartbeatTimestamp < now)
+        {
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(10), "The loop did not start the round due now within 10 s.");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="probe"/> has a result from <paramref name="time"/>'s present moment (on a fake
+    /// clock: from the round just started), and returns what <c>/health</c> answers then; fails after 10 s of real time.
+    /// </summary>
+    public async Task<string> WaitForResultAsync(string probe, TimeProvider time)
+    {
+        var store = Services.GetRequiredService<HealthService.Pipeline.HealthSnapshotStore>();
+        var now = time.GetUtcNow();
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (store.Current?.ResultTimes.TryGetValue(probe, out var completed) != true || completed < now)
+        {
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(10), $"Probe {probe} had no result from {now:O} within 10 s.");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        var response = await CreateClient().GetAsync("/health", TestContext.Current.CancellationToken);
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}";
+    }
+
     /// <summary>Waits for the log event that says <paramref name="probe"/> changed to <paramref name="status"/>.</summary>
     public async Task<Serilog.Events.LogEvent> WaitForProbeAsync(string probe, string status, TimeSpan? deadline = null)
     {

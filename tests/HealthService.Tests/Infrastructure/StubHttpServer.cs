@@ -23,6 +23,7 @@ public sealed class StubHttpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Socket, Task> _connections = new();
     private readonly ConcurrentQueue<StubRequest> _requests = new();
+    private readonly ConcurrentQueue<StubBehavior> _next = new();
     private readonly Task _accepting;
     private StubBehavior _behavior;
     private int _hits;
@@ -61,6 +62,18 @@ public sealed class StubHttpServer : IAsyncDisposable
     {
         get => Volatile.Read(ref _behavior);
         set => Volatile.Write(ref _behavior, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    /// <summary>
+    /// The next requests get these answers, one each, in order; then <see cref="Behavior"/> answers again. Counting
+    /// answers instead of swapping <see cref="Behavior"/> at the right moment makes "exactly two failed probe calls" exact.
+    /// </summary>
+    public void AnswerNext(params StubBehavior[] answers)
+    {
+        foreach (var answer in answers)
+        {
+            _next.Enqueue(answer ?? throw new ArgumentNullException(nameof(answers)));
+        }
     }
 
     /// <summary>The number of requests whose head (and body, if any) was fully read, whatever the answer was.</summary>
@@ -170,7 +183,7 @@ public sealed class StubHttpServer : IAsyncDisposable
 
                 // The behaviour is fixed before the hit is counted, so a test that sees the hit and then swaps the
                 // behaviour cannot change the answer to this request.
-                var behavior = Behavior;
+                var behavior = _next.TryDequeue(out var next) ? next : Behavior;
                 var receivedAt = DateTimeOffset.UtcNow;
 
                 // The request is recorded once its body (if any) has been read, so a test that sees the hit sees the body.

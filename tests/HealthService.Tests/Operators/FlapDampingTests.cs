@@ -33,7 +33,7 @@ public sealed class FlapDampingTests
     }
 
     [Fact]
-    public async Task A_one_round_blip_under_FailuresBeforeUnhealthy_3_never_shows_and_a_sustained_failure_shows_within_three_rounds()
+    public async Task A_blip_of_two_failures_under_FailuresBeforeUnhealthy_3_never_shows_and_the_third_failure_in_a_row_does()
     {
         await using var dependency = StubHttpServer.Start();
         var port = ServiceProcess.FreeLoopbackPort();
@@ -51,28 +51,33 @@ public sealed class FlapDampingTests
         await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(30));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
-        // One failed round: the dependency answers 503 to exactly one probe call.
+        // Two failed probe calls, counted by the dependency, then two good ones: /health answers 200 throughout and
+        // nothing is logged as Unhealthy. Rounds, not seconds, decide: the loop is watched until it has moved on.
         var answers = new List<int>();
         var linesBefore = service.StandardOutput.Count;
         var hits = dependency.Hits;
-        dependency.Behavior = StubBehavior.Status(503);
-        await dependency.WaitForHitsAsync(hits + 1, TimeSpan.FromSeconds(5), Ct);
-        dependency.Behavior = StubBehavior.Status(200, "OK");
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(4))
+        dependency.AnswerNext(StubBehavior.Status(503), StubBehavior.Status(503));
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (dependency.Hits < hits + 4)
         {
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(20), $"The probe called the dependency {dependency.Hits - hits} times in 20 s, expected 4");
             answers.Add((int)(await client.GetAsync(health, Ct)).StatusCode);
-            await Task.Delay(50, Ct);
+            await Task.Delay(20, Ct);
         }
 
+        answers.Add((int)(await client.GetAsync(health, Ct)).StatusCode);
         Assert.All(answers, status => Assert.Equal(200, status));
         Assert.DoesNotContain(service.StandardOutput.Skip(linesBefore), line => line.Contains("\"Status\":\"Unhealthy\"", StringComparison.Ordinal));
 
-        // A sustained failure shows at the third failed round.
-        dependency.Behavior = StubBehavior.Status(503);
-        var failing = System.Diagnostics.Stopwatch.StartNew();
-        await service.WaitForStatusAsync(health, 503, TimeSpan.FromSeconds(10));
-        Assert.InRange(failing.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3 + 0.5 + 1));
+        // Three failed calls in a row: the third one takes the instance out (the probe and readiness both say so),
+        // and the next good call brings it back.
+        linesBefore = service.StandardOutput.Count;
+        dependency.AnswerNext(StubBehavior.Status(503), StubBehavior.Status(503), StubBehavior.Status(503));
+        var failed = await service.WaitForOutputAsync("\"Status\":\"Unhealthy\"", TimeSpan.FromSeconds(20), linesBefore);
+        Assert.Contains("\"Probe\":\"http:api\"", failed, StringComparison.Ordinal);
+        await service.WaitForOutputAsync("\"Readiness\":\"Unhealthy\"", TimeSpan.FromSeconds(5), linesBefore);
+        await service.WaitForOutputAsync("\"Status\":\"Healthy\"", TimeSpan.FromSeconds(20), linesBefore);
+        await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(5));
     }
 
     [Fact]

@@ -70,8 +70,10 @@ public sealed class ProbeScheduleTests
     }
 
     [Fact]
-    public async Task A_configured_probe_interval_runs_the_probe_less_often_in_the_real_process()
+    public async Task A_configured_probe_interval_runs_the_probe_every_third_round_in_the_real_process()
     {
+        // A probe of every round beside it counts the rounds, so the check is in rounds, not in seconds.
+        await using var everyRound = StubHttpServer.Start();
         await using var dependency = StubHttpServer.Start();
         var port = ServiceProcess.FreeLoopbackPort();
         await using var service = ServiceProcess.Start(new Dictionary<string, string?>
@@ -80,17 +82,22 @@ public sealed class ProbeScheduleTests
             ["Health__Interval"] = "00:00:01",
             ["Health__Timeout"] = "00:00:00.500",
             ["Health__DrainDelay"] = "00:00:00",
+            ["Health__Http__rounds__Url"] = everyRound.Url().ToString(),
             ["Health__Http__api__Url"] = dependency.Url().ToString(),
             ["Health__Http__api__Critical"] = "true",
             ["Health__Http__api__Interval"] = "00:00:03",
         });
         await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
-        var hits = dependency.Hits;
+        await dependency.WaitForHitsAsync(4, TimeSpan.FromSeconds(30), Ct);
 
-        await Task.Delay(TimeSpan.FromSeconds(6.5), Ct);
+        // Each call of the expensive probe belongs to the round whose start is nearest to it (rounds are a second
+        // apart, the two calls of one round milliseconds).
+        var rounds = everyRound.Requests.Select(r => r.ReceivedAt).ToList();
+        var calls = dependency.Requests.Take(4).Select(call => rounds.FindIndex(round => round == rounds.MinBy(r => (r - call.ReceivedAt).Duration()))).ToList();
+        Assert.Equal(0, calls[0]); // the first round runs every probe
+        Assert.Equal([0, 3, 6, 9], calls);
 
-        // Every third round over 6.5 s: two or three calls (not six), and /health never went stale meanwhile.
-        Assert.InRange(dependency.Hits - hits, 2, 3);
+        // /health never went stale between its runs.
         using var client = new HttpClient();
         Assert.Equal("OK", await client.GetStringAsync($"http://127.0.0.1:{port}/health", Ct));
     }

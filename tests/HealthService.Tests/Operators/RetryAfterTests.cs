@@ -22,7 +22,7 @@ public sealed class RetryAfterTests
     [Fact]
     public async Task Starting_and_Unhealthy_say_when_the_next_round_starts()
     {
-        var time = Clock();
+        var time = new ObservedClock();
         var check = new ControllableHealthCheck { Mode = ProbeMode.Hang };
         await using var factory = new HealthServiceFactory()
             .With("Health:Interval", "00:00:05").With("Health:Timeout", "00:00:02")
@@ -30,13 +30,7 @@ public sealed class RetryAfterTests
             .WithServices(services => services.AddSingleton<TimeProvider>(time));
 
         Assert.Equal(("503 Starting", "5"), await AskAsync(factory));
-        var limit = System.Diagnostics.Stopwatch.StartNew();
-        while (check.Calls == 0 && limit.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20, Ct);
-        }
-
-        await Task.Delay(200, Ct); // the deadline's timer is set on the fake clock once the call has started
+        await time.WaitForTimersAsync(TimeSpan.FromSeconds(2), 2, since: 0); // the first call's deadline: the round's wait and the probe's cancellation
         time.Advance(TimeSpan.FromSeconds(2)); // the hung probe times out: Unhealthy, three seconds before the next round
         await factory.WaitForStatusAsync(503, "Unhealthy");
         Assert.Equal(("503 Unhealthy", "3"), await AskAsync(factory));
