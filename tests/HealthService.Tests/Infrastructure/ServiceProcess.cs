@@ -122,7 +122,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The ports <see cref="FreeLoopbackPort"/> hands out: below Linux's ephemeral range (32768-60999).</summary>
     public static (int First, int Last) TestPorts { get; } = (20000, 32767);
 
-    private static int s_nextPort = TestPorts.First + Random.Shared.Next(TestPorts.Last - TestPorts.First + 1);
+    private static int _nextPort = TestPorts.First + Random.Shared.Next(TestPorts.Last - TestPorts.First + 1);
 
     /// <summary>
     /// A loopback port that nothing listens on, for a server a test is about to start, never the same one twice in
@@ -139,7 +139,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var span = TestPorts.Last - TestPorts.First + 1;
         for (var attempt = 0; attempt < span; attempt++)
         {
-            var port = TestPorts.First + ((Interlocked.Increment(ref s_nextPort) - TestPorts.First) % span);
+            var port = TestPorts.First + ((Interlocked.Increment(ref _nextPort) - TestPorts.First) % span);
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
