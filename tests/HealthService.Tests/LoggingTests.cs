@@ -19,10 +19,12 @@ public sealed class LoggingTests
 
         check.Mode = ProbeMode.Unhealthy;
         await factory.WaitForStatusAsync(503, "Unhealthy");
-        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct); // two more failing rounds: nothing new to log
+        var calls = check.Calls;
+        await factory.WaitForAsync((_, _) => check.Calls >= calls + 2, TimeSpan.FromSeconds(10)); // more failing rounds: nothing new to log
         check.Mode = ProbeMode.Healthy;
         await factory.WaitForStatusAsync(200, "OK");
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        calls = check.Calls;
+        await factory.WaitForAsync((_, _) => check.Calls >= calls + 2, TimeSpan.FromSeconds(10)); // and more healthy ones
 
         var changes = factory.Logs.WithEventName("ProbeStatusChanged")
             .Where(e => CollectingSink.Scalar(e, "Probe") == "orders-queue").ToList();

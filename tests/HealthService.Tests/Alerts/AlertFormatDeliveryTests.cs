@@ -184,13 +184,15 @@ public sealed class AlertFormatDeliveryTests
     public async Task A_drain_of_a_ready_instance_sends_nothing()
     {
         await using var json = StubHttpServer.Start();
-        await using var factory = Factory(new ControllableHealthCheck())
+        var check = new ControllableHealthCheck();
+        await using var factory = Factory(check)
             .With("Health:Alerts:Webhooks:ops:Url", json.Url("/events").ToString());
         await factory.WaitForStatusAsync(200, "OK");
 
         factory.Services.GetRequiredService<DrainState>().Begin();
         await factory.WaitForStatusAsync(503, "Draining");
-        await Task.Delay(TimeSpan.FromSeconds(3), Ct); // three rounds of Health:Interval, each one a chance to send
+        var calls = check.Calls;
+        await factory.WaitForAsync((_, _) => check.Calls >= calls + 3, TimeSpan.FromSeconds(10)); // three more rounds, each one a chance to send, past the cool-down
 
         Assert.Empty(json.Requests);
     }
