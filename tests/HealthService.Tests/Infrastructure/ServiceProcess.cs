@@ -102,7 +102,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("env") { UseShellExecute = false };
         start.ArgumentList.Add("--default-signal");
-        start.ArgumentList.Add(program);
+        start.ArgumentList.Add(OnPath(program)); // env searches the child's PATH, which a test may empty
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -110,6 +110,12 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         return start;
     }
+
+    private static string OnPath(string program) =>
+        program.Contains('/', StringComparison.Ordinal) ? program
+            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+                .Select(folder => Path.Combine(folder, program)).FirstOrDefault(File.Exists)
+              ?? throw new InvalidOperationException($"{program} is not on PATH");
 
     /// <summary>Sends a signal (TERM, INT, QUIT, ...) as an orchestrator would.</summary>
     public void Signal(string name)
