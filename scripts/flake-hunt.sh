@@ -4,7 +4,9 @@
 #
 #   scripts/flake-hunt.sh [RUNS] [FILTER...]      RUNS runs (default 10) of the whole suite, or of the xunit filter
 #                                                 (-class NAME, -method NAME, -namespace NAME; several are ORed)
-#   scripts/flake-hunt.sh RUNS --each-class       every test class on its own, RUNS runs each
+#   scripts/flake-hunt.sh RUNS --each-class [REGEX]   every test class (whose full name matches REGEX) on its own,
+#                                                 RUNS runs each; FLAKE_HUNT_JOBS classes
+#                                                 at a time (default 1: most tests wait on rounds, not on the CPU)
 #
 # It builds in Release once, installs what the tests need (as scripts/test.sh does), and exits 0 only when every run
 # passed. Each run's results stay in FLAKE_HUNT_DIR (default: a new folder under /tmp), one CTRF JSON file a run.
@@ -20,7 +22,8 @@ fi
 each_class=0
 if [ "${1:-}" = "--each-class" ]; then
   each_class=1
-  shift
+  class_pattern=${2:-.}
+  shift $(($# > 1 ? 2 : 1))
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -66,13 +69,28 @@ run_once() {
 }
 
 if ((each_class)); then
-  mapfile -t classes < <("$exe" -list classes -noColor | grep -E '^HealthService\.Tests\.')
+  mapfile -t classes < <("$exe" -list classes -noColor | grep -E '^HealthService\.Tests\.' | grep -E -- "$class_pattern")
+  if [ "${#classes[@]}" -eq 0 ]; then
+    echo "flake-hunt: no test class matches '$class_pattern'" >&2
+    exit 2
+  fi
   echo "==> ${#classes[@]} test classes, $runs runs each, results in $results"
+  jobs=${FLAKE_HUNT_JOBS:-1}
+  if ! [[ $jobs =~ ^[1-9][0-9]?$ ]]; then
+    echo "flake-hunt: FLAKE_HUNT_JOBS must be a whole number from 1 to 99 (was '$jobs')" >&2
+    exit 2
+  fi
   for class in "${classes[@]}"; do
-    for ((i = 1; i <= runs; i++)); do
-      run_once "$class $i/$runs" "${class##*.}-$i" -class "$class"
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+      wait -n || true
     done
+    (
+      for ((i = 1; i <= runs; i++)); do
+        run_once "$class $i/$runs" "$class-$i" -class "$class"
+      done
+    ) &
   done
+  wait
   total_runs=$((runs * ${#classes[@]}))
 else
   echo "==> $runs runs of ${*:-the whole suite}, results in $results"
