@@ -33,6 +33,9 @@ public static class HealthServiceEndpointRouteBuilderExtensions
 
         var paths = new HealthServiceEndpointOptions();
         configure?.Invoke(paths);
+        // Readiness and liveness are answered ahead of the application's middleware; the endpoints below stay for
+        // what reads endpoints (conventions, API descriptions) and answer only what routing brings them.
+        endpoints.ServiceProvider.GetRequiredService<LoadBalancerPaths>().Answer(paths.ReadinessPath, paths.LivenessPath);
         var readiness = ActivatorUtilities.CreateInstance<ReadinessEndpoint>(endpoints.ServiceProvider);
         var details = ActivatorUtilities.CreateInstance<DetailsEndpoint>(endpoints.ServiceProvider);
         var maintenance = ActivatorUtilities.CreateInstance<MaintenanceEndpoint>(endpoints.ServiceProvider);

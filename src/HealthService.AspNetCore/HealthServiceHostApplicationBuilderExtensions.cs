@@ -1,5 +1,7 @@
 using HealthService.Configuration;
+using HealthService.Endpoints;
 using HealthService.Pipeline;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
@@ -27,6 +29,9 @@ public static class HealthServiceHostApplicationBuilderExtensions
         }
 
         builder.Services.AddSingleton<HealthServiceMarker>();
+        builder.Services.AddSingleton<LoadBalancerPaths>();
+        // The first startup filter wraps all the others (the framework's host filtering too) and the whole pipeline.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, LoadBalancerPaths.First>());
         return builder.Services.AddHealthPipeline(builder.Configuration, builder.Environment.ApplicationName, configure);
     }
 }

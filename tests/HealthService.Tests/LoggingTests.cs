@@ -95,12 +95,13 @@ public sealed class LoggingTests
         using var dropped = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "HealthService", "healthservice.log.dropped");
         var client = factory.CreateClient();
 
-        // A sink that blocks, as a stdout pipe nobody reads; every request writes a dozen framework events.
+        // A sink that blocks, as a stdout pipe nobody reads; every request for a page of the application writes a
+        // dozen framework events (the load balancer's paths are answered before any of that).
         factory.Logs.Jam();
         var answered = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 3000; i++)
         {
-            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/live", Ct)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/orders", Ct)).StatusCode);
         }
 
         Assert.True(answered.Elapsed < TimeSpan.FromSeconds(30), $"3000 requests took {answered.Elapsed} with the log stalled");

@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Hosting;
 
 namespace HealthService.Grpc;
 
@@ -14,8 +15,10 @@ public static class GrpcHealthExtensions
     public static WebApplicationBuilder AddGrpcHealth(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (GrpcListener.Port(builder.Configuration) is not null)
+        if (GrpcListener.Port(builder.Configuration) is { } port)
         {
+            // Inserted first, after AddHealthService has inserted its own: the outermost of all.
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new GrpcPortSeparation.First(port)));
             builder.Services.AddGrpc();
             builder.Services.AddSingleton<IServiceMethodProvider<ReadinessStatusService>, ReadinessStatusMethods>();
         }
@@ -30,9 +33,8 @@ public static class GrpcHealthExtensions
     public static WebApplication MapGrpcHealth(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (GrpcListener.Port(app.Configuration) is { } port)
+        if (GrpcListener.Port(app.Configuration) is not null)
         {
-            app.UseGrpcPortSeparation(port);
             app.MapGrpcService<GrpcHealthService>();
             app.MapGrpcService<ReadinessStatusService>();
         }

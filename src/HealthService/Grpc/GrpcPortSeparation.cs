@@ -18,15 +18,25 @@ internal static class GrpcPortSeparation
     public static bool IsHealthService(PathString path) =>
         path.StartsWithSegments(ServicePath, StringComparison.Ordinal) || path.StartsWithSegments(StatusServicePath, StringComparison.Ordinal);
 
-    public static IApplicationBuilder UseGrpcPortSeparation(this IApplicationBuilder app, int port) =>
-        app.Use((context, next) =>
+    /// <summary>
+    /// A startup filter for the front of the pipeline, ahead even of the load balancer's paths, which the library
+    /// answers before anything else: <c>/health</c> on the gRPC port is <c>404</c> too.
+    /// </summary>
+    internal sealed class First(int port) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            if ((context.Connection.LocalPort == port) == IsHealthService(context.Request.Path))
+            app.Use((context, following) =>
             {
-                return next(context);
-            }
+                if ((context.Connection.LocalPort == port) == IsHealthService(context.Request.Path))
+                {
+                    return following(context);
+                }
 
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        });
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+            next(app);
+        };
+    }
 }
