@@ -20,6 +20,7 @@ if (StartupErrors.Find(builder.Configuration) is { } error)
 builder.ListenOnConfiguredAddresses();
 builder.AddServiceLogging();
 builder.AddHealthService(); // custom checks chain on: .AddCheck<MyCheck>("my-check")
+builder.StopWithinHealthShutdownTimeout();
 builder.AddGrpcHealth();
 
 var app = builder.Build();

@@ -14,7 +14,8 @@ internal static class LifecycleExtensions
         services.AddSingleton<DrainState>();
         services.AddSingleton<IHostLifetime, DrainingHostLifetime>();
         services.AddHostedService<DrainWhenStopping>();
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        // The graceful stop after the drain needs Health:ShutdownTimeout; an application that allows longer keeps it.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, options.ShutdownTimeout.Ticks)));
         return services;
     }
 

@@ -115,6 +115,10 @@ internal sealed class HealthEvaluationService(
                 }
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping with this probe still in flight: a normal stop, nothing to report.
+        }
 #pragma warning disable CA1031 // A failure here must not end the loop; the results age and staleness shows it.
         catch (Exception ex)
 #pragma warning restore CA1031
