@@ -68,6 +68,9 @@ public sealed class HealthServiceOptions
     /// <summary>Metrics besides the <c>HealthService</c> meter: CloudWatch EMF on stdout.</summary>
     public MetricsOptions Metrics { get; set; } = new();
 
+    /// <summary>Whether the instance's identity is asked of the cloud's metadata services (<c>Health:Identity</c>).</summary>
+    public HealthService.Identity.IdentityOptions Identity { get; set; } = new();
+
     /// <summary>The staleness bound in force: <see cref="MaxAge"/> or, when unset, three intervals.</summary>
     public TimeSpan EffectiveMaxAge => MaxAge ?? Interval * 3;
 

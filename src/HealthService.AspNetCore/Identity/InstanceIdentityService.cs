@@ -11,6 +11,7 @@ namespace HealthService.Identity;
 internal sealed class InstanceIdentityService(
     InstanceIdentityProvider provider,
     InstanceIdentityDiscovery discovery,
+    IdentityDiscoverySwitch discoverySwitch,
     IConfiguration configuration,
     IOptions<HealthServiceOptions> options,
     ILogger<InstanceIdentityService> logger) : BackgroundService
@@ -23,7 +24,14 @@ internal sealed class InstanceIdentityService(
         IReadOnlyList<string> failures = [];
         try
         {
-            (identity, failures) = await discovery.DiscoverAsync(MetadataEndpoints.From(configuration), stoppingToken).ConfigureAwait(false);
+            if (discoverySwitch.Discover)
+            {
+                (identity, failures) = await discovery.DiscoverAsync(MetadataEndpoints.From(configuration), stoppingToken).ConfigureAwait(false);
+            }
+            else
+            {
+                failures = ["not asked: nothing configured names the instance (Health:Identity:Discovery)"];
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

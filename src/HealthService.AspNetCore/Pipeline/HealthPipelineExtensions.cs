@@ -55,7 +55,7 @@ internal static class HealthPipelineExtensions
         var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
         configure?.Invoke(health);
         services.Configure<ProbeDamping>(damping => AddConfiguredDamping(damping, health));
-        services.AddInstanceIdentity();
+        services.AddInstanceIdentity(health.Identity.Discovers(health));
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
         var serviceName = TelemetryServiceName.Of(configuration, applicationName);
