@@ -245,13 +245,23 @@ public sealed class InstanceIdentityTests
     [Fact]
     public async Task An_alert_due_before_discovery_ends_waits_for_it_and_names_the_ECS_task()
     {
-        await using var ecs = await EcsAsync(delay: TimeSpan.FromMilliseconds(700));
+        // The metadata answers only once the alert is due (the service has logged that it is not ready), and well
+        // inside discovery's 1 s per request: waiting a fixed time instead raced that deadline on a loaded machine.
+        var alertDue = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var ecs = await FakeMetadataServer.StartAsync(async context =>
+        {
+            await Task.WhenAny(alertDue.Task, Task.Delay(TimeSpan.FromMilliseconds(800), context.RequestAborted));
+            var isTask = context.Request.Method == "GET" && context.Request.Path == "/v4/container-7/task";
+            await FakeMetadataServer.Answer(context, isTask ? 200 : 404, isTask ? TaskDocument : "");
+        });
         await using var receiver = StubHttpServer.Start();
         await using var factory = Factory(ecs)
             .WithCheck("db", new ControllableHealthCheck { Mode = ProbeMode.Unhealthy })
             .With("Health:Alerts:Webhooks:chat:Url", receiver.Url("/hook").ToString())
             .With("Health:Alerts:Service", "orders");
-        _ = factory.Server; // starts the host: not ready from the first round, long before the metadata answers
+        _ = factory.Server; // starts the host: not ready from the first round
+        await factory.Logs.WaitForAsync(e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains("ReadinessChanged", StringComparison.Ordinal));
+        alertDue.SetResult(); // the alert is due, and held back until the instance has a name
 
         await receiver.WaitForHitsAsync(1, TimeSpan.FromSeconds(10), Ct);
 
