@@ -16,12 +16,49 @@ public static class HealthServiceHostApplicationBuilderExtensions
     /// and <see cref="Diagnostics.HealthChecks.IHealthCheckPublisher"/>s, so that nothing else ever runs a probe.
     /// </summary>
     /// <param name="builder">The application's builder.</param>
-    /// <param name="configure">Settings made in code, applied over the <c>Health</c> section.</param>
     /// <returns>The health-checks builder: a check added on it (<c>.AddCheck&lt;MyCheck&gt;("my-check")</c>) is critical unless tagged <c>non-critical</c>.</returns>
-    /// <exception cref="InvalidOperationException">HealthService was already added to this application.</exception>
-    public static IHealthChecksBuilder AddHealthService(this IHostApplicationBuilder builder, Action<HealthServiceOptions>? configure = null)
+    /// <exception cref="InvalidOperationException">HealthService was already added, or a key under the section is unknown or malformed.</exception>
+    public static IHealthChecksBuilder AddHealthService(this IHostApplicationBuilder builder) =>
+        AddHealthService(builder, HealthServiceOptions.SectionName, null);
+
+    /// <summary>Adds the HealthService pipeline, with settings made in code applied once over the <c>Health</c> section.</summary>
+    /// <param name="builder">The application's builder.</param>
+    /// <param name="configure">Settings made in code, applied once over the <c>Health</c> section.</param>
+    /// <returns>The health-checks builder.</returns>
+    /// <exception cref="InvalidOperationException">HealthService was already added, or a key under the section is unknown or malformed.</exception>
+    public static IHealthChecksBuilder AddHealthService(this IHostApplicationBuilder builder, Action<HealthServiceOptions> configure) =>
+        AddHealthService(builder, HealthServiceOptions.SectionName, configure);
+
+    /// <summary>Adds the HealthService pipeline, its settings read from <paramref name="configSectionPath"/> instead of <c>Health</c>.</summary>
+    /// <param name="builder">The application's builder.</param>
+    /// <param name="configSectionPath">The section, such as <c>Monitoring:Health</c>.</param>
+    /// <returns>The health-checks builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="configSectionPath"/> names no section.</exception>
+    /// <exception cref="InvalidOperationException">HealthService was already added, or a key under the section is unknown or malformed.</exception>
+    public static IHealthChecksBuilder AddHealthService(this IHostApplicationBuilder builder, string configSectionPath) =>
+        AddHealthService(builder, configSectionPath, null);
+
+    /// <summary>
+    /// Adds the HealthService pipeline with its settings read from <paramref name="configSectionPath"/> instead of
+    /// <c>Health</c>, for an application that has a <c>Health</c> section of its own: keys are read only there (the
+    /// section is read once, when this runs), unknown keys there are refused by their full name, and nothing
+    /// outside it is read or changed.
+    /// </summary>
+    /// <param name="builder">The application's builder.</param>
+    /// <param name="configSectionPath">The section, such as <c>Monitoring:Health</c>.</param>
+    /// <param name="configure">Settings made in code, applied once over the section; null for none.</param>
+    /// <returns>The health-checks builder: a check added on it (<c>.AddCheck&lt;MyCheck&gt;("my-check")</c>) is critical unless tagged <c>non-critical</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="configSectionPath"/> is empty, or starts or ends with <c>:</c>, or has an empty part.</exception>
+    /// <exception cref="InvalidOperationException">HealthService was already added, or a key under the section is unknown or malformed.</exception>
+    public static IHealthChecksBuilder AddHealthService(this IHostApplicationBuilder builder, string configSectionPath, Action<HealthServiceOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configSectionPath);
+        if (string.IsNullOrWhiteSpace(configSectionPath) || configSectionPath.StartsWith(':') || configSectionPath.EndsWith(':') || configSectionPath.Contains("::", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{configSectionPath}' names no configuration section: give a path such as \"Monitoring:Health\".", nameof(configSectionPath));
+        }
+
         if (builder.Services.Any(descriptor => descriptor.ServiceType == typeof(HealthServiceMarker)))
         {
             throw new InvalidOperationException(
@@ -32,6 +69,6 @@ public static class HealthServiceHostApplicationBuilderExtensions
         builder.Services.AddSingleton<LoadBalancerPaths>();
         // The first startup filter wraps all the others (the framework's host filtering too) and the whole pipeline.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, LoadBalancerPaths.First>());
-        return builder.Services.AddHealthPipeline(builder.Configuration, builder.Environment.ApplicationName, configure);
+        return builder.Services.AddHealthPipeline(builder.Configuration, configSectionPath.Trim(), builder.Environment.ApplicationName, configure);
     }
 }

@@ -2,6 +2,7 @@ using HealthService.Cli;
 using HealthService.Grpc;
 using HealthService.Hosting;
 using HealthService.Logging;
+using HealthService.Telemetry;
 
 // `HealthService probe|details ...`: the self-probe for health checks and deploy gates, and the detailed view for
 // operators; commands, no host is built.
@@ -21,6 +22,7 @@ builder.ListenOnConfiguredAddresses();
 builder.AddServiceLogging();
 builder.AddHealthService(); // custom checks chain on: .AddCheck<MyCheck>("my-check")
 builder.StopWithinHealthShutdownTimeout();
+builder.AddOtlpMetricsExport();
 builder.AddGrpcHealth();
 
 var app = builder.Build();

@@ -12,14 +12,15 @@ internal static class AlertOptionsValidation
     public static readonly TimeSpan TimeoutLimit = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan RetryDelayLimit = TimeSpan.FromMinutes(10);
 
-    public static void Validate(List<string> errors, AlertOptions options)
+    /// <param name="section">Where the options were read (the constant by default): messages name keys under it.</param>
+    public static void Validate(List<string> errors, AlertOptions options, string section = Section)
     {
         ArgumentNullException.ThrowIfNull(errors);
         ArgumentNullException.ThrowIfNull(options);
 
         foreach (var (name, webhook) in options.Webhooks)
         {
-            var key = $"{Section}:Webhooks:{name}";
+            var key = $"{section}:Webhooks:{name}";
             var format = AlertFormats.Canonical(webhook.Format);
             if (format is null)
             {
@@ -46,37 +47,37 @@ internal static class AlertOptionsValidation
 
         if (options.CoolDown < TimeSpan.Zero || options.CoolDown > CoolDownLimit)
         {
-            errors.Add($"{Section}:CoolDown must be at least zero and at most {CoolDownLimit} (was {options.CoolDown}).");
+            errors.Add($"{section}:CoolDown must be at least zero and at most {CoolDownLimit} (was {options.CoolDown}).");
         }
 
         if (options.Timeout <= TimeSpan.Zero || options.Timeout > TimeoutLimit)
         {
-            errors.Add($"{Section}:Timeout must be greater than zero and at most {TimeoutLimit} (was {options.Timeout}).");
+            errors.Add($"{section}:Timeout must be greater than zero and at most {TimeoutLimit} (was {options.Timeout}).");
         }
 
         if (options.MaxAttempts is < 1 or > MaxAttemptsLimit)
         {
-            errors.Add($"{Section}:MaxAttempts must be between 1 and {MaxAttemptsLimit} (was {options.MaxAttempts}).");
+            errors.Add($"{section}:MaxAttempts must be between 1 and {MaxAttemptsLimit} (was {options.MaxAttempts}).");
         }
 
         if (options.RetryDelay <= TimeSpan.Zero || options.RetryDelay > RetryDelayLimit)
         {
-            errors.Add($"{Section}:RetryDelay must be greater than zero and at most {RetryDelayLimit} (was {options.RetryDelay}).");
+            errors.Add($"{section}:RetryDelay must be greater than zero and at most {RetryDelayLimit} (was {options.RetryDelay}).");
         }
 
         if (options.QueueCapacity is < 1 or > QueueCapacityLimit)
         {
-            errors.Add($"{Section}:QueueCapacity must be between 1 and {QueueCapacityLimit} (was {options.QueueCapacity}).");
+            errors.Add($"{section}:QueueCapacity must be between 1 and {QueueCapacityLimit} (was {options.QueueCapacity}).");
         }
 
         if (string.IsNullOrWhiteSpace(options.Service))
         {
-            errors.Add($"{Section}:Service must not be empty.");
+            errors.Add($"{section}:Service must not be empty.");
         }
 
         if (options.Instance is not null && string.IsNullOrWhiteSpace(options.Instance))
         {
-            errors.Add($"{Section}:Instance must not be empty.");
+            errors.Add($"{section}:Instance must not be empty.");
         }
     }
 }

@@ -9,7 +9,7 @@ namespace HealthService.Alerts;
 /// has already seen.
 /// </summary>
 internal sealed class AlertReadinessWatcher(
-    ReadinessChanges changes,
+    HealthReadiness changes,
     HealthSnapshotStore store,
     ReadinessDecision decision,
     AlertTracker tracker,
@@ -22,7 +22,7 @@ internal sealed class AlertReadinessWatcher(
         {
             try
             {
-                seen = await changes.NextAsync(seen, stoppingToken).ConfigureAwait(false);
+                seen = await changes.WaitForChangeAsync(seen, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

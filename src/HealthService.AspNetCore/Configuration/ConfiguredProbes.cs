@@ -21,7 +21,7 @@ internal static class ConfiguredProbes
     public static IEnumerable<ConfiguredProbe> Of(HealthServiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        const string section = HealthServiceOptions.SectionName;
+        var section = options.SectionPath;
         yield return Resource("memory", $"{section}:Memory", options.Memory);
         yield return Resource("cpu", $"{section}:Cpu", options.Cpu);
         yield return Resource("disk", $"{section}:Disk", options.Disk);

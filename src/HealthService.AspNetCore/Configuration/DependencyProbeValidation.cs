@@ -15,23 +15,23 @@ internal static class DependencyProbeValidation
     {
         foreach (var (name, postgres) in options.Postgres)
         {
-            Postgres(errors, $"Health:Postgres:{name}", postgres, options.Interval);
+            Postgres(errors, $"{options.SectionPath}:Postgres:{name}", postgres, options);
         }
 
         foreach (var (name, http) in options.Http)
         {
-            Http(errors, $"Health:Http:{name}", http, options.Interval);
+            Http(errors, $"{options.SectionPath}:Http:{name}", http, options);
         }
 
         foreach (var (name, command) in options.Command)
         {
-            Command(errors, $"Health:Command:{name}", command, options.Interval);
+            Command(errors, $"{options.SectionPath}:Command:{name}", command, options);
         }
     }
 
-    private static void Postgres(List<string> errors, string key, PostgresProbeOptions postgres, TimeSpan interval)
+    private static void Postgres(List<string> errors, string key, PostgresProbeOptions postgres, HealthServiceOptions options)
     {
-        ValidateTimeout(errors, key, postgres.Timeout, interval);
+        ValidateTimeout(errors, key, postgres.Timeout, options);
         if (string.IsNullOrWhiteSpace(postgres.Query))
         {
             errors.Add($"{key}:Query must not be empty.");
@@ -62,9 +62,9 @@ internal static class DependencyProbeValidation
         }
     }
 
-    private static void Http(List<string> errors, string key, HttpProbeOptions http, TimeSpan interval)
+    private static void Http(List<string> errors, string key, HttpProbeOptions http, HealthServiceOptions options)
     {
-        ValidateTimeout(errors, key, http.Timeout, interval);
+        ValidateTimeout(errors, key, http.Timeout, options);
         HttpTargetValidation.Validate(errors, key, http.Url, http.Headers);
         if (!HttpProbeOptions.Methods.Contains(http.Method, StringComparer.OrdinalIgnoreCase))
         {
@@ -77,9 +77,9 @@ internal static class DependencyProbeValidation
         }
     }
 
-    private static void Command(List<string> errors, string key, CommandProbeOptions command, TimeSpan interval)
+    private static void Command(List<string> errors, string key, CommandProbeOptions command, HealthServiceOptions options)
     {
-        ValidateTimeout(errors, key, command.Timeout, interval);
+        ValidateTimeout(errors, key, command.Timeout, options);
         var path = command.Path;
         if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
         {
@@ -112,11 +112,11 @@ internal static class DependencyProbeValidation
         }
     }
 
-    private static void ValidateTimeout(List<string> errors, string key, TimeSpan? timeout, TimeSpan interval)
+    private static void ValidateTimeout(List<string> errors, string key, TimeSpan? timeout, HealthServiceOptions options)
     {
         if (timeout is { } value)
         {
-            HealthServiceOptionsValidator.ValidateTimeout(errors, $"{key}:Timeout", value, interval);
+            HealthServiceOptionsValidator.ValidateTimeout(errors, $"{key}:Timeout", value, options.Interval, options.SectionPath);
         }
     }
 }

@@ -17,8 +17,11 @@ namespace HealthService.Configuration;
 /// </remarks>
 public sealed class HealthServiceOptions
 {
-    /// <summary>The configuration section the options are read from.</summary>
+    /// <summary>The configuration section the options are read from unless <c>AddHealthService</c> is given another.</summary>
     public const string SectionName = "Health";
+
+    /// <summary>Where these options were read: every validation message names its key under it.</summary>
+    internal string SectionPath { get; set; } = SectionName;
 
     /// <summary>Time between the starts of two evaluation rounds.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);

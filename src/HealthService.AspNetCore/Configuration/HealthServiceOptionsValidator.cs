@@ -22,7 +22,7 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        var section = HealthServiceOptions.SectionName;
+        var section = options.SectionPath;
 
         if (options.Interval <= TimeSpan.Zero || options.Interval > MaxInterval)
         {
@@ -30,10 +30,10 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         }
         else
         {
-            ValidateTimeout(errors, $"{section}:Timeout", options.Timeout, options.Interval);
+            ValidateTimeout(errors, $"{section}:Timeout", options.Timeout, options.Interval, section);
             if (options.MaxAge is { } maxAge && (maxAge <= options.Interval + options.Timeout || maxAge > MaxMaxAge))
             {
-                errors.Add($"{section}:MaxAge must be longer than Health:Interval plus Health:Timeout ({options.Interval + options.Timeout}), or a fresh snapshot could count as stale, and at most {MaxMaxAge} (was {maxAge}).");
+                errors.Add($"{section}:MaxAge must be longer than {section}:Interval plus {section}:Timeout ({options.Interval + options.Timeout}), or a fresh snapshot could count as stale, and at most {MaxMaxAge} (was {maxAge}).");
             }
             else
             {
@@ -43,14 +43,14 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             ValidateDamping(errors, options);
             ValidateProbeIntervals(errors, options);
 
-            ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval);
-            ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval);
-            ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval);
+            ValidateResourceProbe(errors, $"{section}:Memory", options.Memory, options.Interval, section);
+            ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval, section);
+            ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval, section);
             DependencyProbeValidation.Validate(errors, options);
-            Alerts.AlertOptionsValidation.Validate(errors, options.Alerts);
+            Alerts.AlertOptionsValidation.Validate(errors, options.Alerts, $"{section}:Alerts");
         }
 
-        Telemetry.CloudWatch.CloudWatchMetricsValidation.Validate(errors, options.Metrics.CloudWatch);
+        Telemetry.CloudWatch.CloudWatchMetricsValidation.Validate(errors, options.Metrics.CloudWatch, $"{section}:Metrics:CloudWatch");
 
         if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > MaxDrain)
         {
@@ -107,7 +107,7 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         {
             if (probe.Interval is { } every && (every < shortest || every > MaxInterval))
             {
-                errors.Add($"{probe.Key}:Interval must be from {shortest} (Health:Interval, and at least 1 s) to {MaxInterval} (was {every}).");
+                errors.Add($"{probe.Key}:Interval must be from {shortest} ({options.SectionPath}:Interval, and at least 1 s) to {MaxInterval} (was {every}).");
             }
         }
     }
@@ -140,25 +140,25 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         {
             if (probe.Enabled && probe.Critical && probe.Timeout is { } deadline && deadline > TimeSpan.Zero && options.Interval + deadline >= maxAge)
             {
-                errors.Add($"{probe.Key}:Timeout ({deadline}) plus Health:Interval ({options.Interval}) must be shorter than Health:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
+                errors.Add($"{probe.Key}:Timeout ({deadline}) plus {options.SectionPath}:Interval ({options.Interval}) must be shorter than {options.SectionPath}:MaxAge ({maxAge}) for a critical probe, or its result could go stale before the next one arrives.");
             }
         }
     }
 
     /// <summary>A probe deadline must be positive and no longer than the interval, or rounds would overlap.</summary>
-    internal static void ValidateTimeout(List<string> errors, string key, TimeSpan timeout, TimeSpan interval)
+    internal static void ValidateTimeout(List<string> errors, string key, TimeSpan timeout, TimeSpan interval, string section)
     {
         if (timeout <= TimeSpan.Zero || timeout > interval)
         {
-            errors.Add($"{key} must be greater than zero and no longer than Health:Interval ({interval}) (was {timeout}).");
+            errors.Add($"{key} must be greater than zero and no longer than {section}:Interval ({interval}) (was {timeout}).");
         }
     }
 
-    private static void ValidateResourceProbe(List<string> errors, string key, ResourceProbeOptions probe, TimeSpan interval)
+    private static void ValidateResourceProbe(List<string> errors, string key, ResourceProbeOptions probe, TimeSpan interval, string section)
     {
         if (probe.Timeout is { } timeout)
         {
-            ValidateTimeout(errors, $"{key}:Timeout", timeout, interval);
+            ValidateTimeout(errors, $"{key}:Timeout", timeout, interval, section);
         }
 
         if (!IsPercent(probe.DegradedPercent) || probe.DegradedPercent <= 0)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace HealthService.Lifecycle;
 
 /// <summary>Durations as operators type them: <c>500ms</c>, <c>90s</c>, <c>30m</c>, <c>2h</c>, or <c>hh:mm:ss</c>.</summary>
-public static class Duration
+internal static class Duration
 {
     /// <summary>Parses <paramref name="text"/>; false for anything else, negative values included.</summary>
     /// <param name="text">The text to parse.</param>

@@ -4,6 +4,9 @@ namespace HealthService.Lifecycle;
 
 internal static class LifecycleExtensions
 {
+    /// <summary>The framework's default lifetime, which the draining one replaces.</summary>
+    private const string ConsoleLifetime = "Microsoft.Extensions.Hosting.Internal.ConsoleLifetime";
+
     /// <summary>
     /// Graceful drain on SIGTERM/SIGINT, and a bounded shutdown: the host gives in-flight requests and background
     /// work <c>Health:ShutdownTimeout</c> to finish, so neither a hung probe nor a slow client keeps the process alive.
@@ -12,7 +15,14 @@ internal static class LifecycleExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton<DrainState>();
-        services.AddSingleton<IHostLifetime, DrainingHostLifetime>();
+        // In place of the framework's console lifetime only: a lifetime of the application's own (a Windows service,
+        // systemd) is kept, and DrainWhenStopping still turns /health to Draining when it stops the host.
+        var lifetime = services.LastOrDefault(d => d.ServiceType == typeof(IHostLifetime));
+        if (lifetime is null || lifetime.ImplementationType?.FullName == ConsoleLifetime)
+        {
+            services.AddSingleton<IHostLifetime, DrainingHostLifetime>();
+        }
+
         services.AddHostedService<DrainWhenStopping>();
         // The graceful stop after the drain needs Health:ShutdownTimeout; an application that allows longer keeps it.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, options.ShutdownTimeout.Ticks)));

@@ -21,16 +21,27 @@ internal static class HealthPipelineExtensions
     /// <see cref="IHealthCheckPublisher"/>s. Returns the health-checks builder, so custom checks can be chained on.
     /// </summary>
     /// <param name="applicationName">The application's name: the service's name in telemetry unless <c>OTEL_SERVICE_NAME</c> is set.</param>
-    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, string applicationName, Action<HealthServiceOptions>? configure)
+    /// <param name="sectionPath">The configuration section to read (<c>Health</c> unless the application names another).</param>
+    public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, string sectionPath, string applicationName, Action<HealthServiceOptions>? configure)
     {
-        var options = services.AddOptions<HealthServiceOptions>()
-            .BindConfiguration(HealthServiceOptions.SectionName, ConfigurationGuard.Binding)
-            .ValidateOnStart();
-        if (configure is not null)
+        // Read once, here: which probes and features exist is decided from this reading, and the values used at run
+        // time are the same ones (HealthOptionsReadOnce); configure runs once, over it.
+        var section = configuration.GetSection(sectionPath);
+        if (UnknownSettings.Find(section, typeof(HealthServiceOptions)) is { } unknown)
         {
-            options.Configure(configure);
+            throw new InvalidOperationException($"{unknown} is not a known setting (every key is listed in docs/configuration.md).");
         }
 
+        var health = section.Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
+        configure?.Invoke(health);
+        health.SectionPath = sectionPath;
+        services.AddOptions<HealthServiceOptions>().ValidateOnStart();
+        services.AddSingleton<IOptionsFactory<HealthServiceOptions>, HealthOptionsReadOnce>(provider => new HealthOptionsReadOnce(
+            health,
+            provider.GetServices<IConfigureOptions<HealthServiceOptions>>(),
+            provider.GetServices<IPostConfigureOptions<HealthServiceOptions>>(),
+            provider.GetServices<IValidateOptions<HealthServiceOptions>>()));
+        services.AddSingleton<IValidateOptions<HealthServiceOptions>>(new LateHealthSettings(configuration, sectionPath, LateHealthSettings.Read(section)));
         services.AddSingleton<IValidateOptions<HealthServiceOptions>, HealthServiceOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();
@@ -42,8 +53,13 @@ internal static class HealthPipelineExtensions
             provider.GetRequiredService<MaintenanceState>(),
             new Lazy<TimeSpan>(() => provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Interval),
             provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ReadinessChanges>();
-        services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<ReadinessChanges>());
+        services.AddSingleton(provider => new HealthReadiness(
+            provider.GetRequiredService<HealthSnapshotStore>(),
+            provider.GetRequiredService<ReadinessDecision>(),
+            provider.GetRequiredService<DrainState>(),
+            provider.GetRequiredService<MaintenanceState>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<HealthReadiness>());
         services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
 
@@ -51,15 +67,12 @@ internal static class HealthPipelineExtensions
         services.AddOptions<HealthCheckServiceOptions>().ValidateOnStart();
         services.AddSingleton<IValidateOptions<HealthCheckServiceOptions>, ProbeRegistrationValidator>();
 
-        // Which probes exist is decided once, at start-up; their settings are read from the bound options.
-        var health = configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
-        configure?.Invoke(health);
         services.Configure<ProbeDamping>(damping => AddConfiguredDamping(damping, health));
         services.AddInstanceIdentity(health.Identity.Discovers(health));
         services.AddAlerts(health.Alerts);
         services.AddGracefulDrain(health);
         var serviceName = TelemetryServiceName.Of(configuration, applicationName);
-        services.AddHealthMetrics(configuration, serviceName);
+        services.AddHealthMetrics();
         services.AddCloudWatchMetrics(health.Metrics.CloudWatch, serviceName);
         var builder = services.AddHealthChecks();
         services.AddSnapshotBehindHealthCheckService();

@@ -60,11 +60,11 @@ internal static class ProbeDeadlines
             var deadline = Of(registration, settings);
             if (deadline > settings.Interval)
             {
-                yield return $"Probe '{registration.Name}' has a timeout of {deadline}, longer than Health:Interval ({settings.Interval}): a probe must finish before the next round starts.";
+                yield return $"Probe '{registration.Name}' has a timeout of {deadline}, longer than {settings.SectionPath}:Interval ({settings.Interval}): a probe must finish before the next round starts.";
             }
             else if (HealthTags.IsCritical(registration.Tags) && settings.Interval + deadline >= maxAge)
             {
-                yield return $"Probe '{registration.Name}' is critical with a timeout of {deadline}: Health:Interval plus that timeout ({settings.Interval + deadline}) must be shorter than Health:MaxAge ({maxAge}), or its result could go stale before the next one arrives.";
+                yield return $"Probe '{registration.Name}' is critical with a timeout of {deadline}: {settings.SectionPath}:Interval plus that timeout ({settings.Interval + deadline}) must be shorter than {settings.SectionPath}:MaxAge ({maxAge}), or its result could go stale before the next one arrives.";
             }
         }
     }

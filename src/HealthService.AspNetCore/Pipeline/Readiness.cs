@@ -3,7 +3,7 @@ using HealthService.Lifecycle;
 namespace HealthService.Pipeline;
 
 /// <summary>What <c>/health</c> answers; the one verdict that the details view, metrics and alerts also report.</summary>
-internal enum Readiness
+public enum Readiness
 {
     /// <summary><c>200 OK</c>: every critical probe is Healthy or Degraded in a fresh result.</summary>
     Ok,

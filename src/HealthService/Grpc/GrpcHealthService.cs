@@ -11,7 +11,7 @@ namespace HealthService.Grpc;
 /// <c>liveness</c> is <c>/health/live</c>: <c>SERVING</c> whenever the process answers at all. Any other name is
 /// unknown. No call runs a probe: <c>Check</c> reads the latest snapshot, <c>Watch</c> waits for the verdict to change.
 /// </summary>
-internal sealed class GrpcHealthService(ReadinessChanges readiness, IHostApplicationLifetime lifetime) : Health.HealthBase
+internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicationLifetime lifetime) : Health.HealthBase
 {
     /// <summary>The service name that answers as <c>/health/live</c>.</summary>
     public const string Liveness = "liveness";
@@ -61,7 +61,7 @@ internal sealed class GrpcHealthService(ReadinessChanges readiness, IHostApplica
             await responseStream.WriteAsync(sent, token).ConfigureAwait(false);
             while (true)
             {
-                seen = await readiness.NextAsync(seen, token).ConfigureAwait(false);
+                seen = await readiness.WaitForChangeAsync(seen, token).ConfigureAwait(false);
                 var status = Of(seen);
                 if (status.Status != sent.Status) // Starting -> Unhealthy changes /health's body, not the serving status
                 {

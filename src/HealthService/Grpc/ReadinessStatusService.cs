@@ -13,7 +13,7 @@ namespace HealthService.Grpc;
 /// <c>SERVING</c> exactly when <c>/health</c> answers <c>200</c>, and otherwise fails with <c>UNAVAILABLE</c> and the
 /// word <c>/health</c> would answer (<c>Draining</c>, <c>Unhealthy</c>, ...). Same messages, same decision.
 /// </summary>
-internal sealed class ReadinessStatusService(ReadinessChanges readiness)
+internal sealed class ReadinessStatusService(HealthReadiness readiness)
 {
     public const string ServiceName = "healthservice.v1.Readiness";
 
@@ -32,6 +32,6 @@ internal sealed class ReadinessStatusService(ReadinessChanges readiness)
         var verdict = readiness.Current;
         return verdict == Readiness.Ok
             ? Task.FromResult(Serving)
-            : throw new RpcException(new Status(StatusCode.Unavailable, ReadinessDecision.Name(verdict)));
+            : throw new RpcException(new Status(StatusCode.Unavailable, HealthReadiness.Word(verdict)));
     }
 }

@@ -25,7 +25,7 @@ public sealed class GrpcWatchTests : IDisposable
     private readonly DrainState _drain = new();
     private readonly MaintenanceState _maintenance;
     private readonly ReadinessDecision _decision;
-    private readonly ReadinessChanges _changes;
+    private readonly HealthReadiness _changes;
     private readonly Lifetime _lifetime = new();
     private readonly GrpcHealthService _service;
     private readonly CancellationTokenSource _caller = new();
@@ -35,7 +35,7 @@ public sealed class GrpcWatchTests : IDisposable
     {
         _maintenance = new MaintenanceState(_time);
         _decision = new ReadinessDecision(_store, _drain, _maintenance, new Lazy<TimeSpan>(TimeSpan.FromSeconds(5)), _time);
-        _changes = new ReadinessChanges(_store, _decision, _drain, _maintenance, _time);
+        _changes = new HealthReadiness(_store, _decision, _drain, _maintenance, _time);
         _service = new GrpcHealthService(_changes, _lifetime);
     }
 
@@ -63,7 +63,7 @@ public sealed class GrpcWatchTests : IDisposable
             ready, AwaitsCritical: false, _time.GetUtcNow(), now + (long)(MaxAge.TotalSeconds * _time.TimestampFrequency), now, entries);
         var previous = _store.Current;
         _store.Publish(snapshot);
-        _changes.OnPublished(previous, snapshot, _decision.Of(snapshot));
+        ((IHealthSnapshotListener)_changes).OnPublished(previous, snapshot, _decision.Of(snapshot));
     }
 
     [Fact]

@@ -41,6 +41,35 @@ public sealed class HostSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
     }
 
+    [Fact]
+    public async Task An_applications_own_host_lifetime_is_kept_whether_registered_before_or_after_the_library()
+    {
+        var before = Builder();
+        before.Services.AddSingleton<IHostLifetime, OwnLifetime>();
+        before.AddHealthService();
+        var after = Builder();
+        after.AddHealthService();
+        after.Services.AddSingleton<IHostLifetime, OwnLifetime>();
+        var alone = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production }); // the console lifetime, as in production
+        alone.Logging.ClearProviders();
+        alone.Configuration.AddInMemoryCollection(HealthServiceFactory.DefaultSettings);
+        alone.AddHealthService();
+        await using var first = before.Build();
+        await using var second = after.Build();
+        await using var third = alone.Build();
+
+        Assert.IsType<OwnLifetime>(first.Services.GetRequiredService<IHostLifetime>());
+        Assert.IsType<OwnLifetime>(second.Services.GetRequiredService<IHostLifetime>());
+        Assert.Equal("DrainingHostLifetime", third.Services.GetRequiredService<IHostLifetime>().GetType().Name); // in place of the console's
+    }
+
+    private sealed class OwnLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     [Theory]
     [InlineData("00:00:05")] // shorter than the framework's default of 30 s
     [InlineData("00:01:00")]

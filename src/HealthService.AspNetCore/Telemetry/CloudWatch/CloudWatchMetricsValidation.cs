@@ -11,24 +11,25 @@ internal static class CloudWatchMetricsValidation
     public const int MaxDimensionValueLength = 1024;
     public const int QueueCapacityLimit = 100_000;
 
-    public static void Validate(List<string> errors, CloudWatchMetricsOptions options)
+    /// <param name="section">Where the options were read (the constant by default): messages name keys under it.</param>
+    public static void Validate(List<string> errors, CloudWatchMetricsOptions options, string section = Section)
     {
         ArgumentNullException.ThrowIfNull(errors);
         ArgumentNullException.ThrowIfNull(options);
 
         if (NamespaceProblem(options.Namespace) is { } problem)
         {
-            errors.Add($"{Section}:Namespace {problem} (was '{options.Namespace}').");
+            errors.Add($"{section}:Namespace {problem} (was '{options.Namespace}').");
         }
 
         if (options.ServiceName is { } serviceName && !IsDimensionValue(serviceName))
         {
-            errors.Add($"{Section}:ServiceName must be 1 to {MaxDimensionValueLength} printable ASCII characters, not all spaces: CloudWatch's rule for a dimension value (was '{serviceName}').");
+            errors.Add($"{section}:ServiceName must be 1 to {MaxDimensionValueLength} printable ASCII characters, not all spaces: CloudWatch's rule for a dimension value (was '{serviceName}').");
         }
 
         if (options.QueueCapacity is < 1 or > QueueCapacityLimit)
         {
-            errors.Add($"{Section}:QueueCapacity must be between 1 and {QueueCapacityLimit} (was {options.QueueCapacity}).");
+            errors.Add($"{section}:QueueCapacity must be between 1 and {QueueCapacityLimit} (was {options.QueueCapacity}).");
         }
     }
 

@@ -3,23 +3,24 @@ using HealthService.Lifecycle;
 namespace HealthService.Pipeline;
 
 /// <summary>
-/// Tells a watcher when the readiness verdict changes, whatever the cause: a snapshot published (the signal alerts
-/// and metrics follow, <see cref="IHealthSnapshotListener"/>), a drain begun, maintenance turned on or off, and time
-/// alone: a snapshot going stale, even when the loop is stuck and publishes nothing, or a maintenance window running
-/// out. It computes nothing of its own: each wake-up asks <see cref="ReadinessDecision"/> again, so a watcher and
-/// <c>/health</c> never disagree.
+/// The readiness verdict that <c>/health</c> answers, and a way to wait for it to change. Resolve it from the
+/// application's services after <c>AddHealthService</c>: the gRPC health service and the alerts read it, so every
+/// view of readiness agrees with <c>/health</c>.
 /// </summary>
 /// <remarks>
-/// Costs nothing while nobody waits: the signal is made only when a watcher asks for one.
+/// A change is noticed whatever its cause: a round published, a drain begun, maintenance turned on or off, and time
+/// alone (a result going stale, even when the loop is stuck and publishes nothing, or a maintenance window running
+/// out). Nothing is computed here: each wake-up asks the one decision again, so a watcher and <c>/health</c> never
+/// disagree. Costs nothing while nobody waits: the signal is made only when a watcher asks for one.
 /// </remarks>
-internal sealed class ReadinessChanges : IHealthSnapshotListener
+public sealed class HealthReadiness : IHealthSnapshotListener
 {
     private readonly HealthSnapshotStore _store;
     private readonly ReadinessDecision _decision;
     private readonly TimeProvider _time;
     private TaskCompletionSource? _signal;
 
-    public ReadinessChanges(HealthSnapshotStore store, ReadinessDecision decision, DrainState drain, MaintenanceState maintenance, TimeProvider time)
+    internal HealthReadiness(HealthSnapshotStore store, ReadinessDecision decision, DrainState drain, MaintenanceState maintenance, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(drain);
         ArgumentNullException.ThrowIfNull(maintenance);
@@ -33,9 +34,18 @@ internal sealed class ReadinessChanges : IHealthSnapshotListener
     /// <summary>The verdict now, as <c>/health</c> would answer it.</summary>
     public Readiness Current => _decision.Current;
 
-    /// <summary>Waits until the verdict is no longer <paramref name="seen"/>, and returns the new one.</summary>
+    /// <summary>The word <c>/health</c> answers now: <c>OK</c>, <c>Unhealthy</c>, <c>Starting</c>, <c>Draining</c>, ...</summary>
+    public string CurrentWord => Word(Current);
+
+    /// <summary>The word <c>/health</c> answers for <paramref name="readiness"/>.</summary>
+    public static string Word(Readiness readiness) => ReadinessDecision.Name(readiness);
+
+    /// <summary>
+    /// Waits until the verdict is no longer <paramref name="seen"/>, and returns the new one. Continuations run on
+    /// the thread pool.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<Readiness> NextAsync(Readiness seen, CancellationToken cancellationToken)
+    public async Task<Readiness> WaitForChangeAsync(Readiness seen, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -61,7 +71,7 @@ internal sealed class ReadinessChanges : IHealthSnapshotListener
         }
     }
 
-    public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness) => Signal();
+    void IHealthSnapshotListener.OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness) => Signal();
 
     private Task Pending()
     {
