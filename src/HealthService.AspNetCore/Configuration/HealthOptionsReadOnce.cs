@@ -23,7 +23,8 @@ internal sealed class HealthOptionsReadOnce(
 /// or changed: it was not read, and a probe it would configure does not exist. The message names the key, never its
 /// value (a connection string or URL can hold a secret).
 /// </summary>
-internal sealed class LateHealthSettings(IConfiguration configuration, string sectionPath, IReadOnlyDictionary<string, string?> seen)
+/// <param name="section">The section as configuration has it (read anew each time), and what was read of it at first.</param>
+internal sealed class LateHealthSettings(IConfigurationSection section, IReadOnlyDictionary<string, string?> seen)
     : IValidateOptions<HealthServiceOptions>
 {
     public static IReadOnlyDictionary<string, string?> Read(IConfigurationSection section) =>
@@ -32,13 +33,13 @@ internal sealed class LateHealthSettings(IConfiguration configuration, string se
 
     public ValidateOptionsResult Validate(string? name, HealthServiceOptions options)
     {
-        var now = Read(configuration.GetSection(sectionPath));
+        var now = Read(section);
         var changed = now.Where(pair => !seen.TryGetValue(pair.Key, out var value) || value != pair.Value).Select(pair => pair.Key)
             .Concat(seen.Keys.Where(key => !now.ContainsKey(key)))
             .Order(StringComparer.OrdinalIgnoreCase).ToList();
         return changed.Count == 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(changed.Select(key =>
-                $"{key} was set after AddHealthService read the {sectionPath} section, so it is not used: add configuration sources before calling AddHealthService (in a WebApplicationFactory, set it with builder.UseSetting)."));
+                $"{key} was set after AddHealthService read the {section.Path} section, so it is not used: add configuration sources before calling AddHealthService (in a WebApplicationFactory, set it with builder.UseSetting)."));
     }
 }

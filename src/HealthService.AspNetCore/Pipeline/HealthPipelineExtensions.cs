@@ -41,7 +41,7 @@ internal static class HealthPipelineExtensions
             provider.GetServices<IConfigureOptions<HealthServiceOptions>>(),
             provider.GetServices<IPostConfigureOptions<HealthServiceOptions>>(),
             provider.GetServices<IValidateOptions<HealthServiceOptions>>()));
-        services.AddSingleton<IValidateOptions<HealthServiceOptions>>(new LateHealthSettings(configuration, sectionPath, LateHealthSettings.Read(section)));
+        services.AddSingleton<IValidateOptions<HealthServiceOptions>>(new LateHealthSettings(section, LateHealthSettings.Read(section)));
         services.AddSingleton<IValidateOptions<HealthServiceOptions>, HealthServiceOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HealthSnapshotStore>();

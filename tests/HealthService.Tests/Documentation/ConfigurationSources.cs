@@ -26,8 +26,8 @@ internal sealed record DirectRead(string Key, bool IsSection, string Where);
 internal static partial class ConfigurationSources
 {
     /// <summary>
-    /// The options types the service binds to configuration sections (<c>BindConfiguration</c> registers a change-token
-    /// source for each), from the service collection of the real host, with the section each is bound to.
+    /// The options types the service binds to configuration sections, from the service collection of the real host,
+    /// with the section each is bound to.
     /// </summary>
     public static IReadOnlyList<(Type Type, string Section)> BoundOptionTypes()
     {
@@ -37,8 +37,12 @@ internal static partial class ConfigurationSources
             _ = factory.Services;
         }
 
+        // Bound with BindConfiguration (which registers a change-token source), or read once by a factory of the
+        // service's own (HealthServiceOptions: AddHealthService reads its section once).
         var types = registered
-            .Where(d => d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))
+            .Where(d => d.ServiceType.IsGenericType
+                && (d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>)
+                    || (d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsFactory<>) && (d.ImplementationType ?? d.ImplementationFactory?.Method.ReturnType)?.Assembly.GetName().Name?.StartsWith("HealthService", StringComparison.Ordinal) == true)))
             .Select(d => d.ServiceType.GetGenericArguments()[0])
             .Where(type => type.Assembly.GetName().Name?.StartsWith("HealthService", StringComparison.Ordinal) == true)
             .Distinct()
@@ -167,6 +171,13 @@ internal static partial class ConfigurationSources
         if (!Identifier().IsMatch(argument))
         {
             return null;
+        }
+
+        // The section AddHealthService was given (Health unless the application names another): its keys are the
+        // bound options', documented under Health.
+        if (argument is "sectionPath" or "configSectionPath")
+        {
+            return ["Health"];
         }
 
         var parts = argument.Split('.');
