@@ -99,10 +99,7 @@ public sealed class GoodGuestTests
 
     private static async Task<WebApplication> StartAsync(string setup, bool details = false)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(Infrastructure.HealthServiceFactory.DefaultSettings);
+        var builder = Infrastructure.LibraryApp.Builder();
         builder.Configuration["AllowedHosts"] = setup == "AllowedHosts" ? "orders.example.com" : "*";
         if (details)
         {

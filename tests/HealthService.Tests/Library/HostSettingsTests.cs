@@ -16,14 +16,7 @@ public sealed class HostSettingsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static WebApplicationBuilder Builder()
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(HealthServiceFactory.DefaultSettings);
-        return builder;
-    }
+    private static WebApplicationBuilder Builder() => LibraryApp.Builder();
 
     [Theory]
     [InlineData(45, null, 45)] // the application's own, longer than the library needs: kept

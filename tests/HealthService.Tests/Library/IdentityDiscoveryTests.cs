@@ -32,11 +32,7 @@ public sealed class IdentityDiscoveryTests
             FakeMetadataServer.Answer(context, 200, """{"TaskARN":"arn:aws:ecs:eu-west-1:123456789012:task/c/0123456789abcdef","Cluster":"c","AvailabilityZone":"eu-west-1a"}"""));
         await using var receiver = StubHttpServer.Start();
         // An application of its own: not the standalone service's appsettings.json, which ships Discovery=On.
-        var contentRoot = Directory.CreateTempSubdirectory("identity-app-");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production, ContentRootPath = contentRoot.FullName });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(HealthServiceFactory.DefaultSettings);
+        var builder = LibraryApp.Builder();
         builder.Configuration["ECS_CONTAINER_METADATA_URI_V4"] = ecs.Url("/v4/container").ToString();
         var settings = new Dictionary<string, string?>();
         if (discovery is not null)
@@ -62,8 +58,6 @@ public sealed class IdentityDiscoveryTests
 
         var identity = await app.Services.GetRequiredService<InstanceIdentityProvider>().Known.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await app.StopAsync(Ct);
-
-        contentRoot.Delete(recursive: true);
 
         Assert.Equal(asked, ecs.Requests.Count > 0);
         Assert.Equal(asked ? ("0123456789abcdef", InstanceIdentity.Ecs) : (Environment.MachineName, InstanceIdentity.Host), (identity.Id, identity.Source));

@@ -14,19 +14,7 @@ public sealed class LibraryApiTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static WebApplicationBuilder Builder()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        // The default console logger would write every request of every host to the test run's output.
-        builder.Logging.ClearProviders();
-        builder.Configuration["Health:Interval"] = "00:00:01";
-        builder.Configuration["Health:Timeout"] = "00:00:00.500";
-        builder.Configuration["Health:Memory:Enabled"] = "false";
-        builder.Configuration["Health:Cpu:Enabled"] = "false";
-        builder.Configuration["Health:Disk:Enabled"] = "false";
-        return builder;
-    }
+    private static WebApplicationBuilder Builder() => Infrastructure.LibraryApp.Builder();
 
     [Fact]
     public async Task Two_lines_give_an_application_health_and_a_chained_check_gates_it()
