@@ -66,6 +66,12 @@ internal sealed class PublisherDispatcher(
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="publisher"/>'s last call has not yet been seen to end: a round now would skip it. Its
+    /// report is handed over before that, so a test that moves a fake clock on waits for this too.
+    /// </summary>
+    internal bool IsBusy(IHealthCheckPublisher publisher) => _slots.Any(slot => slot.Publisher == publisher && slot.Running is { IsCompleted: false });
+
     private static HealthReport Filter(HealthReport report, Func<HealthCheckRegistration, bool> predicate) =>
         new(report.Entries
                 .Where(e => predicate(new HealthCheckRegistration(e.Key, _ => null!, null, e.Value.Tags)))
