@@ -61,6 +61,11 @@ run_once() {
     printf '%s\t%s\n' "(the test process itself: $label)" "no results; see $results/$file.log" >>"$failures"
     return
   fi
+  if ! jq empty "$results/$file.json" 2>/dev/null; then
+    echo "$label: the runner wrote results that are not JSON (see $results/$file.log)"
+    printf '%s\t%s\n' "(the results file itself: $label)" "not JSON; see $results/$file.log" >>"$failures"
+    return
+  fi
   jq -r '.results.tests[] | select(.status == "failed") | [.name, ((.message // "") | split("\n")[0] | .[0:300])] | @tsv' \
     "$results/$file.json" >>"$failures"
   jq -r --arg what "$label" --arg took "$((SECONDS - started))" \
