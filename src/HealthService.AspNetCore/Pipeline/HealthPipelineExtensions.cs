@@ -20,7 +20,7 @@ internal static class HealthPipelineExtensions
     /// configuration, and puts the snapshot behind the framework's <see cref="HealthCheckService"/> and
     /// <see cref="IHealthCheckPublisher"/>s. Returns the health-checks builder, so custom checks can be chained on.
     /// </summary>
-    /// <param name="applicationName">The application's name: the service's name in telemetry unless <c>OTEL_SERVICE_NAME</c> is set.</param>
+    /// <param name="applicationName">The application's name: the service's name in CloudWatch EMF unless <c>OTEL_SERVICE_NAME</c> is set.</param>
     /// <param name="sectionPath">The configuration section to read (<c>Health</c> unless the application names another).</param>
     public static IHealthChecksBuilder AddHealthPipeline(this IServiceCollection services, IConfiguration configuration, string sectionPath, string applicationName, Action<HealthServiceOptions>? configure)
     {
