@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing, through apt-get as root or with sudo: the PostgreSQL server,
-# HAProxy, npm and the CloudFormation resource specification. Used by scripts/test.sh and scripts/flake-hunt.sh.
+# Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
+# (clang, zlib1g-dev), the PostgreSQL server, HAProxy, npm and the CloudFormation resource specification.
+# Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+
+# The native executable (Native AOT) is linked by clang against zlib.
+if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
+  echo "==> Installing the Native AOT toolchain (Debian packages clang, zlib1g-dev)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang zlib1g-dev >/dev/null
+fi
 
 # The integration tests start real PostgreSQL servers (tests/HealthService.Tests/Infrastructure/PostgresServer.cs):
 # they need initdb and pg_ctl from HEALTHSERVICE_TEST_PG_BIN or /usr/lib/postgresql/*/bin.
@@ -15,10 +28,6 @@ postgres_binaries_found() {
   done
   return 1
 }
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  as_root=(sudo)
-fi
 if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
   "${as_root[@]}" apt-get update -qq

@@ -17,6 +17,14 @@ dotnet format HealthService.sln --verify-no-changes
 # PostgreSQL, HAProxy, npm and the CloudFormation resource specification, installed when missing.
 ./scripts/test-prerequisites.sh
 
+# The native executable, published once as the Dockerfile does: the real-process tests start it (in-process
+# WebApplicationFactory tests use the JIT build). A trim or AOT warning fails here (warnings are errors).
+echo "==> Publishing the native executable (Native AOT, about 2 minutes)"
+native=artifacts/native
+rm -rf "$native"
+dotnet publish src/HealthService/HealthService.csproj --configuration Release --output "$native"
+export HEALTHSERVICE_TEST_EXECUTABLE="$PWD/$native/HealthService"
+
 echo "==> Building and running the tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -42,6 +42,34 @@ public sealed class ServiceProcessTests
         Assert.Equal(0, Ignored(output[1]) & intAndQuit); // what the fixture starts does not
     }
 
+    [Fact]
+    public async Task In_CI_the_real_process_tests_run_the_published_native_executable()
+    {
+        var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        Assert.False(
+            inCi && ServiceProcess.NativeExecutable is null,
+            $"In CI the real-process tests run the native executable: run scripts/test.sh, which publishes it and sets {ServiceProcess.ExecutableVariable}.");
+        var port = ServiceProcess.FreeLoopbackPort();
+        var service = ServiceProcess.Start(new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        await using (service)
+        {
+            await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
+
+            // env --default-signal replaces itself with the service: the process is the service's own executable.
+            var executable = new FileInfo($"/proc/{service.Id}/exe").ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+            if (ServiceProcess.NativeExecutable is { } native)
+            {
+                Assert.Equal(new FileInfo(native).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? native, executable);
+                Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(native)[..4]);
+                Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(native)!, "HealthService.dll")), "a native publish has no HealthService.dll");
+            }
+            else
+            {
+                Assert.Equal("dotnet", Path.GetFileName(executable));
+            }
+        }
+    }
+
     private static long Ignored(string sigIgnLine) => long.Parse(sigIgnLine.Split(':')[1].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     private static int EphemeralRangeStart() =>

@@ -37,11 +37,13 @@ internal static class MaintenanceCommand
         using var request = new HttpRequestMessage(action switch { "on" => HttpMethod.Put, "off" => HttpMethod.Delete, _ => HttpMethod.Get }, url);
         if (action == "on")
         {
-            request.Content = JsonContent.Create(new Dictionary<string, string>
-            {
-                ["reason"] = values.GetValueOrDefault("--reason", ""),
-                ["ttl"] = values.GetValueOrDefault("--ttl", "1h"),
-            });
+            request.Content = JsonContent.Create(
+                new Dictionary<string, string>
+                {
+                    ["reason"] = values.GetValueOrDefault("--reason", ""),
+                    ["ttl"] = values.GetValueOrDefault("--ttl", "1h"),
+                },
+                CommandJson.Default.DictionaryStringString);
         }
 
         if (key is not null)

@@ -12,9 +12,10 @@ namespace HealthService.Hosting;
 /// </summary>
 internal static class StartupErrors
 {
-    /// <summary>Every problem in the configuration, or null: the <c>Health</c> section, and where the service listens.</summary>
+    /// <summary>Every problem in the configuration, or null: the <c>Health</c> section, where the service listens, and the <c>Serilog</c> section.</summary>
     public static string? Find(IConfiguration configuration) =>
-        ConfigurationGuard.FindError(configuration) ?? LocalPortClash(configuration) ?? GrpcPortClash(configuration);
+        ConfigurationGuard.FindError(configuration) ?? LocalPortClash(configuration) ?? GrpcPortClash(configuration)
+        ?? Logging.SerilogSection.Read(configuration).Error;
 
     public static async Task<int> ReportAsync(string error)
     {

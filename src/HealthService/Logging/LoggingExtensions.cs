@@ -1,25 +1,11 @@
 using HealthService.Endpoints;
 using HealthService.Identity;
 using Serilog;
-using Serilog.Settings.Configuration;
 
 namespace HealthService.Logging;
 
 public static class LoggingExtensions
 {
-    /// <summary>
-    /// Where the <c>Serilog</c> section's sink, enricher and formatter names are looked up: every Serilog assembly
-    /// the service ships. Naming them skips the reader's scan of the dependency manifest, about 20 ms of start-up;
-    /// a sink from another package needs its assembly added here.
-    /// </summary>
-    private static readonly ConfigurationReaderOptions ReaderOptions = new(
-        typeof(Serilog.ILogger).Assembly,
-        typeof(ConsoleLoggerConfigurationExtensions).Assembly,
-        typeof(FileLoggerConfigurationExtensions).Assembly,
-        typeof(LoggerSinkConfigurationDebugExtensions).Assembly,
-        typeof(Serilog.Formatting.Compact.CompactJsonFormatter).Assembly,
-        typeof(ConfigurationLoggerConfigurationExtensions).Assembly);
-
     /// <summary>Events the queue in front of the log output holds while the output is stalled; beyond it, events are dropped.</summary>
     internal const int QueueCapacity = 10_000;
 
@@ -27,13 +13,14 @@ public static class LoggingExtensions
     internal static readonly TimeSpan FlushOnExit = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Serilog, configured from the <c>Serilog</c> section (levels, sinks, formatter). Every sink, those from
-    /// configuration and those registered in DI, sits behind one bounded queue drained by a background thread: a
-    /// stalled output (a stdout pipe nobody reads, awslogs in blocking mode) makes the queue drop events and count them,
-    /// and never blocks the evaluation loop or a request. Levels are applied before the queue, so it holds only what
-    /// will be written. Every event carries <c>Instance</c> once the instance identity is known
-    /// (<see cref="InstanceEnricher"/>). Each host builds its own logger instead of setting the static <c>Log.Logger</c>, so several
-    /// hosts in one process (tests) do not write through each other's logger; the container disposes it on exit.
+    /// Serilog, configured from the <c>Serilog</c> section (levels, sinks, formatter: <see cref="SerilogSection"/>).
+    /// Every sink, those from configuration and those registered in DI, sits behind one bounded queue drained by a
+    /// background thread: a stalled output (a stdout pipe nobody reads, awslogs in blocking mode) makes the queue drop
+    /// events and count them, and never blocks the evaluation loop or a request. Levels are applied before the queue,
+    /// so it holds only what will be written. Every event carries <c>Instance</c> once the instance identity is known
+    /// (<see cref="InstanceEnricher"/>). Each host builds its own logger instead of setting the static
+    /// <c>Log.Logger</c>, so several hosts in one process (tests) do not write through each other's logger; the
+    /// container disposes it on exit.
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
@@ -44,17 +31,15 @@ public static class LoggingExtensions
         builder.Services.AddSerilog(
             (services, logger) =>
             {
-                var configuration = services.GetRequiredService<IConfiguration>();
-                var sinks = new LoggerConfiguration()
-                    .ReadFrom.Configuration(configuration, ReaderOptions)
+                var section = SerilogSection.Read(services.GetRequiredService<IConfiguration>());
+                var sinks = section.ApplySinks(new LoggerConfiguration().MinimumLevel.Verbose()) // filtered already, before the queue
                     .ReadFrom.Services(services)
                     .CreateLogger();
                 var queue = new LoggerConfiguration()
                     .MinimumLevel.Verbose() // filtered already, before the queue
                     .WriteTo.Async(output => output.Sink(sinks), QueueCapacity, blockWhenFull: false, services.GetRequiredService<LogOutputMonitor>())
                     .CreateLogger();
-                logger
-                    .ReadFrom.Configuration(WithoutSinks(configuration), ReaderOptions)
+                section.ApplyLevels(logger)
                     .Enrich.FromLogContext()
                     .WriteTo.Sink(new FlushWithinSink(queue, FlushOnExit));
                 if (services.GetService<InstanceIdentityProvider>() is { } identity)
@@ -65,14 +50,6 @@ public static class LoggingExtensions
             preserveStaticLogger: true);
         return builder;
     }
-
-    /// <summary>The <c>Serilog</c> section without its sinks: levels, enrichers and properties for the logger in front of the queue.</summary>
-    private static IConfiguration WithoutSinks(IConfiguration configuration) => new ConfigurationBuilder()
-        .AddInMemoryCollection(configuration.GetSection("Serilog").AsEnumerable()
-            .Where(setting => !string.IsNullOrEmpty(setting.Value)
-                && !setting.Key.StartsWith("Serilog:WriteTo", StringComparison.OrdinalIgnoreCase)
-                && !setting.Key.StartsWith("Serilog:AuditTo", StringComparison.OrdinalIgnoreCase)))
-        .Build();
 
     /// <summary>
     /// One event per request, except on <c>/health</c>, <c>/health/live</c> and the gRPC health protocol: load

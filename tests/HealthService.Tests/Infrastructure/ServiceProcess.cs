@@ -6,8 +6,9 @@ using System.Net.Sockets;
 namespace HealthService.Tests.Infrastructure;
 
 /// <summary>
-/// The built service run as a real process (<c>dotnet HealthService.dll</c>), with its own Kestrel, environment
-/// and exit code, as a container or systemd would run it.
+/// The service run as a real process, with its own Kestrel, environment and exit code, as a container or systemd
+/// would run it: the native executable named by <see cref="ExecutableVariable"/> (scripts/test.sh publishes it once
+/// and sets it, so CI tests what ships), else the build's <c>dotnet HealthService.dll</c>.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -47,6 +48,24 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The environment variable that names the published native executable the real-process tests start.</summary>
+    public const string ExecutableVariable = "HEALTHSERVICE_TEST_EXECUTABLE";
+
+    /// <summary>The native executable to test, or null to run the build's <c>HealthService.dll</c> on the .NET host.</summary>
+    public static string? NativeExecutable { get; } = FindNativeExecutable();
+
+    private static string? FindNativeExecutable()
+    {
+        var path = Environment.GetEnvironmentVariable(ExecutableVariable);
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        return File.Exists(path) && Path.IsPathFullyQualified(path) ? path
+            : throw new InvalidOperationException($"{ExecutableVariable}={path} is not the absolute path of an executable: publish it with `dotnet publish src/HealthService/HealthService.csproj -c Release -o DIR` and set {ExecutableVariable}=DIR/HealthService, or unset it to test HealthService.dll.");
+    }
+
     /// <summary>Starts the service with quiet defaults for tests; <paramref name="environment"/> entries override them (null removes).</summary>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         Start(environment, readOutput: true, args);
@@ -57,8 +76,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// </summary>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, bool readOutput, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "HealthService.dll");
-        var start = WithDefaultSignals("dotnet", dll);
+        var start = NativeExecutable is { } native ? WithDefaultSignals(native)
+            : WithDefaultSignals("dotnet", Path.Combine(AppContext.BaseDirectory, "HealthService.dll"));
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.WorkingDirectory = Path.GetTempPath(); // prove it does not depend on the working directory
@@ -89,7 +108,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
         }
 
-        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), readOutput);
+        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("the service did not start"), readOutput);
     }
 
     /// <summary>
