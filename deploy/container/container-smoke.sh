@@ -5,12 +5,14 @@
 #   deploy/container/container-smoke.sh
 #
 # How: the registry's base images are replaced by stand-ins built here: a `debootstrap --variant=minbase bookworm`
-# root file system plus this machine's own .NET installation: the whole of it for SDK_IMAGE
-# (standin-sdk.Containerfile), only the muxer, host/ and shared/ for RUNTIME_IMAGE (standin-runtime.Containerfile).
-# The Dockerfile is built unchanged with those as build arguments, then the script checks that /health answers OK
-# on a loopback port, that `podman healthcheck run` reports healthy, that the service runs as UID 1654 (not root),
-# that the image holds no SDK, sources or tests, and that `podman stop` drains (/health answers 503 Draining) and
-# ends the container with exit code 0 within Health:DrainDelay plus a margin.
+# root file system plus this machine's own .NET installation for SDK_IMAGE (standin-sdk.Containerfile), and the
+# root file system alone, with no .NET, for RUNTIME_IMAGE (standin-runtime-deps.Containerfile). The Dockerfile is
+# built unchanged with those as build arguments (its build stage installs clang and zlib1g-dev from Debian and
+# compiles the native executable), then the script checks that the image adds at most 40 MiB to its base and holds
+# the native executable and appsettings.json only (no .NET, no SDK, sources, tests or debug symbols), that /health
+# answers OK on a loopback port, that `podman healthcheck run` (the native self-probe) reports healthy, that the
+# service runs as UID 1654 (not root), and that `podman stop` drains (/health answers 503 Draining) and ends the
+# container with exit code 0 within Health:DrainDelay plus a margin.
 #
 # It installs what is missing (apt-get: podman, runc, debootstrap, curl) and caches between runs, under
 # $HEALTHSERVICE_CONTAINER_CACHE (default /var/cache/healthservice): the debootstrap root file system (a tar), the
@@ -76,7 +78,8 @@ drain_seconds=3 # Health:DrainDelay inside the container, shortened from 10 s fo
 stop_margin_seconds=5
 base_image=localhost/healthservice-standin-base:$suite
 sdk_image=localhost/healthservice-standin-sdk:10.0
-runtime_image=localhost/healthservice-standin-aspnet:10.0
+runtime_image=localhost/healthservice-standin-runtime-deps:10.0
+max_added_mib=40 # what the image may add to runtime-deps: the native executable and appsettings.json
 app_image=localhost/healthservice:smoke
 container=healthservice-smoke-$$
 export DEBIAN_FRONTEND=noninteractive
@@ -209,7 +212,7 @@ standin() {
   fi
 }
 standin SDK "$sdk_image" "$here/standin-sdk.Containerfile"
-standin runtime "$runtime_image" "$here/standin-runtime.Containerfile"
+standin runtime-deps "$runtime_image" "$here/standin-runtime-deps.Containerfile"
 
 # --- The real Dockerfile ------------------------------------------------------------------------------------------
 # --format docker: the OCI image format has no HEALTHCHECK, and podman would drop it.
@@ -233,28 +236,33 @@ user=$(pm image inspect --format '{{.Config.User}}' "$app_image")
 ports=$(pm image inspect --format '{{json .Config.ExposedPorts}}' "$app_image")
 [[ "$ports" == *'"8080/tcp"'* ]] || die "the image does not expose 8080/tcp (exposes $ports)"
 healthcheck=$(pm image inspect --format '{{json .Config.Healthcheck}}' "$app_image")
-[[ "$healthcheck" == *'"probe"'*'"--path"'*'"/health/live"'* ]] \
-  || die "the image's HEALTHCHECK is not the self-probe of /health/live: $healthcheck"
+[[ "$healthcheck" == *'"/app/HealthService","probe"'*'"--path"'*'"/health/live"'* ]] \
+  || die "the image's HEALTHCHECK is not the native self-probe of /health/live: $healthcheck"
 note "user 1654, exposes 8080/tcp, HEALTHCHECK $healthcheck"
 
-step "Checking the image's files (no SDK, no sources, no tests; the root appsettings.json)"
+step "Checking the image's size: at most ${max_added_mib} MiB over $runtime_image"
+image_bytes=$(pm image inspect --format '{{.Size}}' "$app_image")
+base_bytes=$(pm image inspect --format '{{.Size}}' "$runtime_image")
+added_kib=$(((image_bytes - base_bytes) / 1024))
+[ "$added_kib" -le $((max_added_mib * 1024)) ] \
+  || die "the image adds $((added_kib / 1024)) MiB to $runtime_image, more than ${max_added_mib} MiB"
+note "$((image_bytes / 1024 / 1024)) MiB in all, $(awk -v k="$added_kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB over the base"
+
+step "Checking the image's files (the native executable and appsettings.json; no .NET, SDK, sources or tests)"
 root=$(pm image mount "$app_image")
 mounted=yes
-[ -f "$root/app/HealthService.dll" ] || die "/app/HealthService.dll is missing"
-[ -x "$root/usr/share/dotnet/dotnet" ] || [ -x "$root/usr/lib/dotnet/dotnet" ] || die "the image has no dotnet muxer"
-[ ! -e "$root/usr/share/dotnet/sdk" ] && [ ! -e "$root/usr/lib/dotnet/sdk" ] || die "the image holds an SDK (dotnet/sdk)"
-sdk_files=$(find "$root" -xdev -path "$root/proc" -prune -o \( -name dotnet.dll -path '*/sdk/*' -o -name 'Microsoft.Build.dll' \) -print | head -n 5)
-[ -z "$sdk_files" ] || die "the image holds SDK files: $sdk_files"
+[ -x "$root/app/HealthService" ] || die "/app/HealthService is missing or not executable"
+[ "$(head -c 4 "$root/app/HealthService" | od -An -c | tr -d ' ')" = '177ELF' ] || die "/app/HealthService is not a native (ELF) executable"
+app_files=$(cd "$root/app" && find . -mindepth 1 -printf '%P\n' | sort | tr '\n' ' ')
+[ "$app_files" = "HealthService appsettings.json " ] || die "/app holds more than the executable and appsettings.json: $app_files"
+dotnet_files=$(find "$root" -xdev -path "$root/proc" -prune -o \( -name 'libcoreclr.so' -o -name 'System.Private.CoreLib.dll' -o -name dotnet -type f -o -name 'Microsoft.Build.dll' \) -print | head -n 5)
+[ -z "$dotnet_files" ] || die "the image holds .NET files: $dotnet_files"
 [ ! -e "$root/src" ] || die "the image holds the build stage's /src"
-sources=$(find "$root/app" \( -name '*.cs' -o -name '*.csproj' -o -name '*.sln' -o -name '*.props' -o -iname '*test*' \) -print | head -n 5)
-[ -z "$sources" ] || die "/app holds sources or tests: $sources"
 cmp -s "$root/app/appsettings.json" "$repo/appsettings.json" || die "/app/appsettings.json is not the repository's appsettings.json"
-[ "$(stat -c %u "$root/app/HealthService.dll")" = 0 ] || die "/app/HealthService.dll is not owned by root"
+[ "$(stat -c %u "$root/app/HealthService")" = 0 ] || die "/app/HealthService is not owned by root"
 pm image unmount "$app_image" >/dev/null
 mounted=
-sdks=$(pm run --rm --no-healthcheck --network none --entrypoint dotnet "$app_image" --list-sdks)
-[ -z "$sdks" ] || die "'dotnet --list-sdks' in the image lists: $sdks"
-note "no SDK ('dotnet --list-sdks' lists none), /app holds the published service and the root appsettings.json"
+note "/app holds the native executable and the root appsettings.json; no .NET runtime or SDK"
 
 # --- The container ------------------------------------------------------------------------------------------------
 step "Starting the container on a loopback port (Health__DrainDelay=${drain_seconds}s)"
