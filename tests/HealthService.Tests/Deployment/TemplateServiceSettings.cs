@@ -18,6 +18,8 @@ internal static partial class TemplateServiceSettings
     /// <summary>An EC2 instance id, for the identity the EC2 user data reads from the instance metadata at each start.</summary>
     public const string InstanceId = "i-0123456789abcdef0";
 
+    public const string HealthServiceContainer = "healthservice";
+
     /// <summary>
     /// The environment variables a template gives the container in its deployment; what the host fills in at each start
     /// (secrets, the EC2 instance id) gets a stand-in value.
@@ -71,8 +73,12 @@ internal static partial class TemplateServiceSettings
         return configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
     }
 
-    public static JsonNode Container(CloudFormationTemplate template) =>
-        Assert.Single(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray())!;
+    /// <summary>HealthService's container: the task's only one, or the one named <c>healthservice</c> beside an application.</summary>
+    public static JsonNode Container(CloudFormationTemplate template) => Container(template, HealthServiceContainer);
+
+    /// <summary>The container of this name in the template's task definition.</summary>
+    public static JsonNode Container(CloudFormationTemplate template, string name) =>
+        Assert.Single(template.Items(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]), c => template.Text(c["Name"]) == name);
 
     public static string UserData(CloudFormationTemplate template) =>
         template.Text(template.Single("AWS::EC2::LaunchTemplate")["LaunchTemplateData"]!["UserData"]);
