@@ -12,6 +12,7 @@ public sealed class CloudFormationAlarmTests
 {
     private const string Ec2 = "ec2-asg-alb.yaml";
     private const string Ecs = "ecs-fargate-alb.yaml";
+    private const string Sidecar = "ecs-sidecar-alb.yaml";
 
     private static readonly TimeSpan MetricPeriod = TimeSpan.FromSeconds(60);
 
@@ -91,6 +92,7 @@ public sealed class CloudFormationAlarmTests
 
     [Theory]
     [InlineData(Ecs, "Maximum")]
+    [InlineData(Sidecar, "Maximum")]
     [InlineData(Ec2, "Minimum")]
     public void The_alarm_fires_on_no_ready_task_on_ECS_and_on_any_unready_instance_on_EC2(string fileName, string statistic)
     {
@@ -136,6 +138,7 @@ public sealed class CloudFormationAlarmTests
 
     [Theory]
     [InlineData(Ecs, "Service")]
+    [InlineData(Sidecar, "Service")]
     [InlineData(Ec2, "AutoScalingGroup")]
     public void The_alarm_is_created_once_the_service_runs_so_that_its_start_is_not_missing_data(string fileName, string runs)
     {

@@ -13,6 +13,7 @@ internal static class CloudFormationDeployments
     public const string AlarmEmail = "ops@example.com";
     public const string CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
     public const string DatabaseSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:healthservice-db-AbCdEf";
+    public const string DependencyUrl = "https://payments.example.com/health";
 
     /// <summary>A value for every optional parameter; a template takes those it declares.</summary>
     private static readonly (string Name, string Value)[] Options =
@@ -21,6 +22,7 @@ internal static class CloudFormationDeployments
         ("CertificateArn", CertificateArn),
         ("DatabaseSecretArn", DatabaseSecretArn),
         ("GrpcHealthCheck", "enabled"),
+        ("DependencyUrl", DependencyUrl),
     ];
 
     /// <summary>Every template of deploy/aws, in every deployment.</summary>

@@ -91,6 +91,12 @@ internal sealed partial class CloudFormationTemplate
         };
     }
 
+    /// <summary>Whether every assertion of the template's Rules holds for these parameters, as CloudFormation checks.</summary>
+    public bool RulesHold() =>
+        (Root["Rules"] as JsonObject ?? []).All(rule =>
+            rule.Value!["RuleCondition"] is { } applies && !IsTrue(applies)
+            || rule.Value["Assertions"]!.AsArray().All(assertion => IsTrue(assertion!["Assert"])));
+
     /// <summary>
     /// A value as this deployment gives it, with Fn::If decided: null for AWS::NoValue (the property is left out).
     /// </summary>

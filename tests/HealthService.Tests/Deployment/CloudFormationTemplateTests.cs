@@ -3,7 +3,10 @@ namespace HealthService.Tests.Deployment;
 /// <summary>The templates of deploy/aws are valid against the CloudFormation resource specification.</summary>
 public sealed class CloudFormationTemplateTests
 {
-    public static TheoryData<string> Templates => ["ec2-asg-alb.yaml", "ecs-fargate-alb.yaml"];
+    public static TheoryData<string> Templates => ["ec2-asg-alb.yaml", "ecs-fargate-alb.yaml", "ecs-sidecar-alb.yaml"];
+
+    /// <summary>The templates that run HealthService in an ECS task: alone, or beside an application.</summary>
+    public static TheoryData<string> EcsTemplates => ["ecs-fargate-alb.yaml", "ecs-sidecar-alb.yaml"];
 
     [Theory]
     [MemberData(nameof(Templates))]

@@ -15,7 +15,15 @@ internal static partial class TemplateServiceSettings
     /// <summary>A connection string for settings a template takes from Secrets Manager, so that they can be validated.</summary>
     private const string SecretConnectionString = "Host=db.example.internal;Database=app;Username=app";
 
-    /// <summary>The environment variables a template gives the container in its deployment; secrets get a stand-in value.</summary>
+    /// <summary>An EC2 instance id, for the identity the EC2 user data reads from the instance metadata at each start.</summary>
+    public const string InstanceId = "i-0123456789abcdef0";
+
+    public const string HealthServiceContainer = "healthservice";
+
+    /// <summary>
+    /// The environment variables a template gives the container in its deployment; what the host fills in at each start
+    /// (secrets, the EC2 instance id) gets a stand-in value.
+    /// </summary>
     public static Dictionary<string, string> Of(CloudFormationTemplate template)
     {
         if (template.Root["Resources"]!.AsObject().Any(r => (string?)r.Value?["Type"] == "AWS::ECS::TaskDefinition"))
@@ -24,13 +32,14 @@ internal static partial class TemplateServiceSettings
             var settings = template.Items(container["Environment"]).ToDictionary(e => template.Text(e["Name"]), e => template.Text(e["Value"]));
             foreach (var secret in template.Items(container["Secrets"]))
             {
-                settings.Add(template.Text(secret["Name"]), SecretValue(template.Text(secret["Name"])));
+                settings.Add(template.Text(secret["Name"]), StandIn(template.Text(secret["Name"])));
             }
 
             return settings;
         }
 
-        // EC2: the env file the user data writes, and any Health__ key the user data writes elsewhere (the secret).
+        // EC2: the env file the user data writes, and any Health__ key the user data writes elsewhere (the secret, the
+        // instance id).
         var userData = UserData(template);
         var fromFile = Heredoc(userData, "/etc/healthservice/healthservice.env")
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -38,7 +47,7 @@ internal static partial class TemplateServiceSettings
             .ToDictionary(pair => pair[0], pair => pair[1]);
         foreach (var key in HealthKey().Matches(userData).Select(m => m.Value).Distinct().Where(key => !fromFile.ContainsKey(key)))
         {
-            fromFile.Add(key, SecretValue(key));
+            fromFile.Add(key, StandIn(key));
         }
 
         return fromFile;
@@ -64,8 +73,12 @@ internal static partial class TemplateServiceSettings
         return configuration.GetSection(HealthServiceOptions.SectionName).Get<HealthServiceOptions>(ConfigurationGuard.Binding) ?? new HealthServiceOptions();
     }
 
-    public static JsonNode Container(CloudFormationTemplate template) =>
-        Assert.Single(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray())!;
+    /// <summary>HealthService's container: the task's only one, or the one named <c>healthservice</c> beside an application.</summary>
+    public static JsonNode Container(CloudFormationTemplate template) => Container(template, HealthServiceContainer);
+
+    /// <summary>The container of this name in the template's task definition.</summary>
+    public static JsonNode Container(CloudFormationTemplate template, string name) =>
+        Assert.Single(template.Items(template.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]), c => template.Text(c["Name"]) == name);
 
     public static string UserData(CloudFormationTemplate template) =>
         template.Text(template.Single("AWS::EC2::LaunchTemplate")["LaunchTemplateData"]!["UserData"]);
@@ -83,9 +96,10 @@ internal static partial class TemplateServiceSettings
     private static IEnumerable<KeyValuePair<string, string?>> AsConfiguration(IEnumerable<(string Key, string Value)> variables) =>
         variables.Select(v => new KeyValuePair<string, string?>(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value));
 
-    private static string SecretValue(string key) => key.EndsWith("__ConnectionString", StringComparison.Ordinal)
-        ? SecretConnectionString
-        : throw new InvalidOperationException($"No stand-in value for the secret {key}: add one to the test.");
+    private static string StandIn(string key) =>
+        key.EndsWith("__ConnectionString", StringComparison.Ordinal) ? SecretConnectionString
+        : key == "Health__Alerts__Instance" ? InstanceId
+        : throw new InvalidOperationException($"No stand-in value for {key}, which the host fills in: add one to the test.");
 
     [GeneratedRegex(@"\bHealth__[A-Za-z0-9_-]+")]
     private static partial Regex HealthKey();
