@@ -8,8 +8,9 @@
 #                                                 RUNS runs each; FLAKE_HUNT_JOBS classes
 #                                                 at a time (default 1: most tests wait on rounds, not on the CPU)
 #
-# It builds in Release once, installs what the tests need (as scripts/test.sh does), and exits 0 only when every run
-# passed. Each run's results stay in FLAKE_HUNT_DIR (default: a new folder under /tmp), one CTRF JSON file a run.
+# It builds in Release once, publishes the native executable that the real-process tests start (as scripts/test.sh
+# does; HEALTHSERVICE_TEST_EXECUTABLE, when set, is used instead), installs what the tests need, and exits 0 only
+# when every run passed. Each run's results stay in FLAKE_HUNT_DIR (default: a new folder under /tmp), one CTRF JSON file a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,15 @@ if ! build=$(dotnet build tests/HealthService.Tests/HealthService.Tests.csproj -
   exit 2
 fi
 exe=tests/HealthService.Tests/bin/Release/net10.0/HealthService.Tests
+if [ -z "${HEALTHSERVICE_TEST_EXECUTABLE:-}" ]; then
+  echo "==> Publishing the native executable (about 2 minutes)"
+  if ! publish=$(dotnet publish src/HealthService/HealthService.csproj --configuration Release --output artifacts/native -nologo -v quiet 2>&1); then
+    echo "$publish" >&2
+    echo "flake-hunt: the native publish failed" >&2
+    exit 2
+  fi
+  export HEALTHSERVICE_TEST_EXECUTABLE=$PWD/artifacts/native/HealthService
+fi
 
 results=${FLAKE_HUNT_DIR:-$(mktemp -d /tmp/flake-hunt.XXXXXX)}
 mkdir -p "$results"
