@@ -81,7 +81,7 @@ hang_slow_cleanup() {
   local pid
   while read -r pid; do
     [[ $pid =~ ^[0-9]+$ ]] || continue
-    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == "sleep 600 " ]] && { kill -KILL "$pid" 2>/dev/null || true; }
+    [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == "sleep 600 " ]] && { kill -KILL "$pid" 2>/dev/null || true; }
   done <"$SLOW_PIDS"
   return 0
 }
