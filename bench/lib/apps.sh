@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# The processes under test and their fixtures: the bare Kestrel reference (bench/BareKestrel), HealthService with
-# every kind of probe configured, and the loopback HTTP dependency (bench/DependencyStub). Sourced by run.sh.
+# The processes under test and their fixtures: the bare Kestrel reference (bench/BareKestrel), HealthService (the
+# native executable, or its JIT build) with every kind of probe configured or with the defaults, and the loopback HTTP
+# dependency (bench/DependencyStub). Sourced by run.sh.
 
 STUB_PORT=""
 STUB_PID=""
@@ -15,43 +16,58 @@ HEALTH_INTERVAL=${HEALTH_INTERVAL:-00:00:05}
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-$(appsettings_value Timeout)}
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-00:00:02}
 
-# The published variants that start_app knows; a variant is measured only if its publish succeeded.
+# The apps start_app knows. "service" is what ships: the native executable that `dotnet publish` makes (Native AOT),
+# as the Dockerfile publishes it. "service-jit" is the same code as `dotnet run` runs it: the framework-dependent
+# publish started by the dotnet host (HealthService.dll), measured beside it for comparison.
 app_command() {
   case $1 in
     bare) APP_CMD=(dotnet "$OUT_DIR/publish/bare/BareKestrel.dll") ;;
-    service) APP_CMD=(dotnet "$OUT_DIR/publish/service/HealthService.dll") ;;
-    service-r2r) APP_CMD=(dotnet "$OUT_DIR/publish/service-r2r/HealthService.dll") ;;
-    service-aot) APP_CMD=("$OUT_DIR/publish/service-aot/HealthService") ;;
-    *) die 2 "unknown app variant $1" ;;
+    service) APP_CMD=("$OUT_DIR/publish/service/HealthService") ;;
+    service-jit) APP_CMD=(dotnet "$OUT_DIR/publish/service-jit/HealthService.dll") ;;
+    *) die 2 "unknown app $1" ;;
   esac
 }
 
 # start_app VARIANT NAME PORT [ENV=VALUE...]: starts one app on 127.0.0.1:PORT (log: $OUT_DIR/logs/NAME.log); PID in
-# LAST_PID. Every service variant runs with all probes: memory, CPU and disk (appsettings.json defaults), the
-# benchmark's PostgreSQL (critical, its query counts itself) and the loopback HTTP dependency (non-critical unless
-# the caller adds Health__Http__dependency__Critical=true). /health/details is enabled, on the service's local
-# listener (Health:Details:LocalPort, 127.0.0.1 only; a free port of its own per service, in DETAILS_PORT[PORT]), so
-# that the benchmark can check every probe is Healthy; it costs /health nothing. DrainDelay 0: stopping takes no 10 s.
+# LAST_PID. VARIANT is an app of app_command, for the service optionally with ":defaults".
+#
+# A service runs with all probes: memory, CPU and disk (appsettings.json defaults), the benchmark's PostgreSQL
+# (critical, its query counts itself) and the loopback HTTP dependency (non-critical unless the caller adds
+# Health__Http__dependency__Critical=true). /health/details is enabled, on the service's local listener
+# (Health:Details:LocalPort, 127.0.0.1 only; a free port of its own per service, in DETAILS_PORT[PORT]), so that the
+# benchmark can check every probe is Healthy; it costs /health nothing. With ":defaults" (the startup section) it runs
+# with the repository's appsettings.json alone: memory, CPU and disk, nothing else configured. Either way
+# Health:Interval and Health:Timeout are the run's, and DrainDelay is 0, so that stopping takes no 10 s.
 declare -A DETAILS_PORT=()
 start_app() {
-  local variant=$1 name=$2 port=$3
+  local variant=$1 name=$2 port=$3 app probes
   shift 3
+  app=${variant%%:*}
+  probes=${variant#"$app"}
   local environment=(ASPNETCORE_ENVIRONMENT=Production "ASPNETCORE_URLS=http://127.0.0.1:$port" DOTNET_NOLOGO=1)
-  if [[ $variant == service* ]]; then
-    free_port
-    DETAILS_PORT[$port]=$PORT
+  if [[ $app == service* ]]; then
     environment+=(
-      "Health__Details__LocalPort=$PORT"
       "Health__Interval=$HEALTH_INTERVAL"
       "Health__Timeout=$HEALTH_TIMEOUT"
       "Health__DrainDelay=00:00:00"
-      "Health__Details__Enabled=true"
-      "Health__Postgres__bench__ConnectionString=$(pg_connection_string)"
-      "Health__Postgres__bench__Query=SELECT nextval('probe_calls')"
-      "Health__Http__dependency__Url=http://127.0.0.1:$STUB_PORT/dependency"
     )
+    case $probes in
+      "")
+        free_port
+        DETAILS_PORT[$port]=$PORT
+        environment+=(
+          "Health__Details__LocalPort=$PORT"
+          "Health__Details__Enabled=true"
+          "Health__Postgres__bench__ConnectionString=$(pg_connection_string)"
+          "Health__Postgres__bench__Query=SELECT nextval('probe_calls')"
+          "Health__Http__dependency__Url=http://127.0.0.1:$STUB_PORT/dependency"
+        )
+        ;;
+      :defaults) ;;
+      *) die 2 "unknown service configuration in $variant" ;;
+    esac
   fi
-  app_command "$variant"
+  app_command "$app"
   start_proc "$name" "$OUT_DIR/logs/$name.log" env "${environment[@]}" "$@" "${APP_CMD[@]}"
 }
 

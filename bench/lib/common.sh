@@ -167,11 +167,6 @@ publish() {
     --artifacts-path "$OUT_DIR/artifacts/$name" --nologo "$@" >"$OUT_DIR/logs/publish-$name.log" 2>&1
 }
 
-# Distinct warnings in a build log (MSBuild repeats them in its summary), one per line.
-build_warnings() {
-  grep -E 'warning [A-Z]+[0-9]+' "$1" 2>/dev/null | sed -E 's/ \[[^]]*\]$//' | sort -u || true
-}
-
 # --- wrk ----------------------------------------------------------------------------------------------------------
 # wrk_run LABEL SECONDS THREADS CONNECTIONS URL [wrk options...]: one wrk run (always --latency), raw output kept in
 # $OUT_DIR/raw/LABEL.txt. Sets W_RPS, W_P50, W_P99 and W_MAX (ms), W_NON2XX, W_SOCK (socket errors), W_REQS
@@ -229,8 +224,13 @@ fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "n/a") print v; else printf "%.3f", v
 fmt_1() { awk -v v="$1" 'BEGIN { if (v == "n/a") print v; else printf "%.1f", v }'; }
 fmt_2() { awk -v v="$1" 'BEGIN { if (v == "n/a") print v; else printf "%.2f", v }'; }
 
-# goal SECTION GOAL MEASURED REFERENCE RATIO TARGET VERDICT: one row of the summary table in results.md.
+# goal SECTION GOAL MEASURED REFERENCE RATIO TARGET VERDICT [JIT]: one row of the summary table in results.md. The
+# goal is the native executable's (what ships); JIT is the JIT build's cell beside it (jit_cell), when measured.
 goal() {
   local IFS=$'\t'
   printf '%s\n' "$*" >>"$GOALS_TSV"
 }
+
+# jit_cell FIGURE RATIO OP LIMIT [UNIT]: the JIT build's cell of a goal row: its figure, its ratio (or difference, in
+# UNIT) to the same reference, and how it fares against the same goal, e.g. "942.1 ms (2.219, MISS)".
+jit_cell() { echo "$1 ($2${5:-}, $(verdict "$2" "$3" "$4"))"; }

@@ -1,9 +1,9 @@
 # shellcheck shell=bash
-# Section 3, "hang": PostgreSQL frozen (SIGSTOP of the postmaster and its children) and the HTTP dependency never
-# answering, both critical. Per round: wrk p99 of /health while healthy (the reference), the fault, time to the
-# first 503 (polled every 50 ms), wrk p99 during the hang (every answer is a 503 then: wrk counts them as non-2xx),
-# recovery (SIGCONT, the dependency answers again), time to the first 200. Goals: p99 during the hang <= 1.2 x
-# healthy; time to 503 and time back to 200 <= Health:Interval + Health:Timeout.
+# Section 3, "hang", against the native executable: PostgreSQL frozen (SIGSTOP of the postmaster and its children)
+# and the HTTP dependency never answering, both critical. Per round: wrk p99 of /health while healthy (the
+# reference), the fault, time to the first 503 (polled every 50 ms), wrk p99 during the hang (every answer is a 503
+# then: wrk counts them as non-2xx), recovery (SIGCONT, the dependency answers again), time to the first 200. Goals:
+# p99 during the hang <= 1.2 x healthy; time to 503 and time back to 200 <= Health:Interval + Health:Timeout.
 # With HANG_SLOW=1 (the default) each round also has a phase with a hung non-critical probe, before the fault (odd
 # rounds after the healthy run, even rounds before it): the command probe command:slow (Critical false, its deadline
 # the whole Health:Interval) hangs on every call until the service kills it at its deadline, so a call of it is in
@@ -246,7 +246,8 @@ section_hang() {
   {
     echo "## 3. Hung dependencies"
     echo
-    echo "$faults_text; both dependencies critical. \`Health:Interval\` $HEALTH_INTERVAL, \`Health:Timeout\` $HEALTH_TIMEOUT:"
+    echo "The service is the native executable (the JIT build is not measured here). $faults_text; both dependencies"
+    echo "critical. \`Health:Interval\` $HEALTH_INTERVAL, \`Health:Timeout\` $HEALTH_TIMEOUT:"
     echo "the bound for both transitions is ${bound}s. wrk \`-t$THREADS -c$CONNECTIONS\` ${DURATION}s while healthy and during the"
     echo "hang (then every answer is a 503, which wrk counts as non-2xx); transitions polled every 50 ms; $HANG_ROUNDS rounds."
     echo "Threads: the service's OS threads (/proc) at the end of each wrk run."

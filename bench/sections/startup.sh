@@ -1,13 +1,25 @@
 # shellcheck shell=bash
-# Section 4, "startup": each variant (the bare app, the service as shipped, and the service published ReadyToRun
-# or Native AOT when that publish works) is started STARTUP_ROUNDS times, interleaved. Per start: time from the
-# process start to the first 200 on /health (polled every 10 ms; for the service that includes its first probe
-# round, PostgreSQL and HTTP dependency included), VmRSS at ready, VmRSS after LOAD_SECONDS of wrk, and the peak
-# (VmHWM). Medians. Goals for the service: start-up <= 1.3 x bare, memory <= bare + 30 MiB.
+# Section 4, "startup": the bare app and the service, the service in two configurations (the repository's defaults:
+# memory, CPU and disk probes, nothing else configured; and with the PostgreSQL and HTTP probes too), each as it
+# ships (the native executable) and as the JIT build (`dotnet HealthService.dll`, for comparison). Each variant is
+# started STARTUP_ROUNDS times, interleaved. Per start: time from the process start to the first 200 on /health
+# (polled every 10 ms; for the service that includes its first probe round, PostgreSQL and HTTP dependency included
+# when configured), VmRSS at ready, VmRSS after LOAD_SECONDS of wrk, and the peak (VmHWM). Medians. Goals for the
+# native service: start-up <= 0.5 x bare with the default probes, <= 0.7 x bare with PostgreSQL and HTTP probes;
+# RSS after load <= bare's.
 
-# Filled by run.sh's publish step: the variants to measure and what their publish said.
-STARTUP_VARIANTS=(bare service)
-declare -A PUBLISH_NOTE=()
+# The variants, in start_app's terms: the service's native executable and its JIT build, each with the default probes
+# (":defaults") and with every probe.
+STARTUP_VARIANTS=(bare service:defaults service service-jit:defaults service-jit)
+
+# The variant's name in the report.
+st_label() {
+  case $1 in
+    *:defaults) echo "${1%:defaults}, default probes" ;;
+    service*) echo "$1, PostgreSQL + HTTP probes" ;;
+    *) echo "$1" ;;
+  esac
+}
 
 # st_one VARIANT ROUND: one start; sets S_ANSWER_MS (first HTTP answer of any status: Kestrel listens; for the
 # service, 503 Starting until its first probe round is done), S_READY_MS (first 200), S_RSS_READY, S_RSS_LOAD and
@@ -17,7 +29,7 @@ st_one() {
   free_port
   port=$PORT
   url="http://127.0.0.1:$port/health"
-  name="st-$variant-r$round"
+  name="st-${variant/:/-}-r$round"
   start_app "$variant" "$name" "$port"
   pid=$LAST_PID
   deadline=$((START_US + READY_TIMEOUT * 1000000))
@@ -36,10 +48,10 @@ st_one() {
   S_READY_MS=$(awk -v a="$START_US" -v b="$now" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
   S_ANSWER_MS=$(awk -v a="$START_US" -v b="$answered" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
   S_RSS_READY=$(mem_mib "$pid" VmRSS)
-  # Every variant must serve with its dependency probes working, not merely answer 200.
-  [[ $variant == service* ]] && require_probes_healthy "$name" "$port"
+  # With its dependency probes configured, the service must serve with them working, not merely answer 200.
+  [[ $variant == service || $variant == service-jit ]] && require_probes_healthy "$name" "$port"
   wrk_run "$name-load" "$LOAD_SECONDS" "$THREADS" "$CONNECTIONS" "$url"
-  ((W_NON2XX == 0)) || invalid "startup: $variant answered $W_NON2XX non-2xx under load (round $round)"
+  ((W_NON2XX == 0)) || invalid "startup: $(st_label "$variant") answered $W_NON2XX non-2xx under load (round $round)"
   S_RSS_LOAD=$(mem_mib "$pid" VmRSS)
   S_HWM=$(mem_mib "$pid" VmHWM)
   stop_proc "$pid"
@@ -55,7 +67,7 @@ section_startup() {
     for ((i = 0; i < n; i++)); do
       variant=${STARTUP_VARIANTS[(i + round - 1) % n]}
       st_one "$variant" "$round"
-      log "startup round $round/$STARTUP_ROUNDS $variant: first answer ${S_ANSWER_MS} ms, 200 in ${S_READY_MS} ms, RSS ${S_RSS_READY} MiB ready, ${S_RSS_LOAD} after load, peak ${S_HWM}"
+      log "startup round $round/$STARTUP_ROUNDS $(st_label "$variant"): first answer ${S_ANSWER_MS} ms, 200 in ${S_READY_MS} ms, RSS ${S_RSS_READY} MiB ready, ${S_RSS_LOAD} after load, peak ${S_HWM}"
       ready[$variant,$round]=$S_READY_MS
       answer[$variant,$round]=$S_ANSWER_MS
       rss_ready[$variant,$round]=$S_RSS_READY
@@ -86,12 +98,16 @@ section_startup() {
   {
     echo "## 4. Start-up and memory"
     echo
-    echo "Each variant started $STARTUP_ROUNDS times, interleaved (the order rotates every round). Start-up: from the process"
-    echo "start to the first \`200\` on /health, polled every 10 ms with curl (the service's first 200 needs its first"
-    echo "probe round: PostgreSQL and the HTTP dependency included; before that it answers \`503 Starting\`, so \"first"
-    echo "answer\" is when Kestrel listens). Memory: VmRSS at ready, VmRSS after ${LOAD_SECONDS}s of"
-    echo "wrk \`-t$THREADS -c$CONNECTIONS\`, and the peak (VmHWM). Medians. Goals: start-up <= $GOAL_STARTUP x bare, memory"
-    echo "<= bare + $GOAL_MEMORY_MIB MiB."
+    echo "\`service\` is what ships: the native executable of \`dotnet publish\` (Native AOT). \`service-jit\` is the same code"
+    echo "built for the JIT (\`dotnet HealthService.dll\`, framework-dependent), for comparison. Each runs with the default"
+    echo "probes (the repository's appsettings.json: memory, CPU and disk, nothing else configured) and with the PostgreSQL"
+    echo "and HTTP probes as well (and \`/health/details\` on its local listener, to check them). Each variant started"
+    echo "$STARTUP_ROUNDS times, interleaved (the order rotates every round). Start-up: from the process start to the first"
+    echo "\`200\` on /health, polled every 10 ms with curl (the service's first 200 needs its first probe round, PostgreSQL"
+    echo "and the HTTP dependency included when configured; before that it answers \`503 Starting\`, so \"first answer\" is"
+    echo "when Kestrel listens). Memory: VmRSS at ready, VmRSS after ${LOAD_SECONDS}s of wrk \`-t$THREADS -c$CONNECTIONS\`, and"
+    echo "the peak (VmHWM). Medians. Goals for \`service\`: start-up <= $GOAL_STARTUP_DEFAULTS x bare with the default"
+    echo "probes and <= $GOAL_STARTUP_DEPENDENCIES x bare with PostgreSQL + HTTP probes; RSS after load <= bare's."
     echo
     echo "| Variant | first answer ms | start-up (first 200) ms | ratio to bare | RSS at ready MiB | after load MiB | peak MiB | minus bare (ready / load / peak) MiB |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -100,18 +116,7 @@ section_startup() {
       dr=$(diff_of "${m_rss[$variant]}" "${m_rss[bare]}")
       dl=$(diff_of "${m_load[$variant]}" "${m_load[bare]}")
       dh=$(diff_of "${m_hwm[$variant]}" "${m_hwm[bare]}")
-      echo "| $variant | $(fmt_1 "${m_answer[$variant]}") | $(fmt_1 "${m_ready[$variant]}") | $r | $(fmt_1 "${m_rss[$variant]}") | $(fmt_1 "${m_load[$variant]}") | $(fmt_1 "${m_hwm[$variant]}") | $dr / $dl / $dh |"
-      [[ $variant == bare ]] && continue
-      goal "4 startup" "$variant: start-up to the first 200" "$(fmt_1 "${m_ready[$variant]}") ms" "bare $(fmt_1 "${m_ready[bare]}") ms" "$r" "<= $GOAL_STARTUP" "$(verdict "$r" le "$GOAL_STARTUP")"
-      goal "4 startup" "$variant: RSS at ready" "$(fmt_1 "${m_rss[$variant]}") MiB" "bare $(fmt_1 "${m_rss[bare]}") MiB" "$dr MiB" "<= +$GOAL_MEMORY_MIB MiB" "$(verdict "$dr" le "$GOAL_MEMORY_MIB")"
-      goal "4 startup" "$variant: RSS after load" "$(fmt_1 "${m_load[$variant]}") MiB" "bare $(fmt_1 "${m_load[bare]}") MiB" "$dl MiB" "<= +$GOAL_MEMORY_MIB MiB" "$(verdict "$dl" le "$GOAL_MEMORY_MIB")"
-      goal "4 startup" "$variant: peak RSS (VmHWM)" "$(fmt_1 "${m_hwm[$variant]}") MiB" "bare $(fmt_1 "${m_hwm[bare]}") MiB" "$dh MiB" "<= +$GOAL_MEMORY_MIB MiB" "$(verdict "$dh" le "$GOAL_MEMORY_MIB")"
-    done
-    echo
-    echo "Publishing:"
-    echo
-    for variant in service-r2r service-aot; do
-      [[ -n ${PUBLISH_NOTE[$variant]:-} ]] && echo "- \`$variant\`: ${PUBLISH_NOTE[$variant]}"
+      echo "| $(st_label "$variant") | $(fmt_1 "${m_answer[$variant]}") | $(fmt_1 "${m_ready[$variant]}") | $r | $(fmt_1 "${m_rss[$variant]}") | $(fmt_1 "${m_load[$variant]}") | $(fmt_1 "${m_hwm[$variant]}") | $dr / $dl / $dh |"
     done
     echo
     echo "<details><summary>Per start</summary>"
@@ -120,99 +125,34 @@ section_startup() {
     echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
     for ((round = 1; round <= STARTUP_ROUNDS; round++)); do
       for variant in "${STARTUP_VARIANTS[@]}"; do
-        echo "| $round | $variant | ${answer[$variant,$round]} | ${ready[$variant,$round]} | ${rss_ready[$variant,$round]} | ${rss_load[$variant,$round]} | ${hwm[$variant,$round]} |"
+        echo "| $round | $(st_label "$variant") | ${answer[$variant,$round]} | ${ready[$variant,$round]} | ${rss_ready[$variant,$round]} | ${rss_load[$variant,$round]} | ${hwm[$variant,$round]} |"
       done
     done
     echo
     echo "</details>"
     echo
-    echo "Limits: start-up is dominated by the runtime loading and JIT-compiling on a shared 2-core machine, so other"
-    echo "work on the box moves it by tens of percent; the 10 ms polling (a curl start each) adds up to ~20 ms to every"
-    echo "start. RSS counts shared pages of the runtime mapped by each process. Both apps use the server GC that web"
-    echo "projects default to, whose heap size follows the core count."
+    echo "Limits: the bare app's and the JIT build's start-up is dominated by the runtime loading and JIT-compiling on a"
+    echo "shared 2-core machine, so other work on the box moves it by tens of percent; the 10 ms polling (a curl start"
+    echo "each) adds up to ~20 ms to every start, a larger share of the native executable's. RSS counts shared pages of"
+    echo "the runtime mapped by each process. Every app uses the server GC that web projects default to, whose heap size"
+    echo "follows the core count."
   } >"$MD_DIR/4-startup.md"
-}
 
-# --- publishing the variants (called by run.sh when the section runs) ------------------------------------------------
-# ReadyToRun: precompiled code for the service's own assemblies and its NuGet dependencies (the shared framework
-# is ReadyToRun already); needs the runtime pack and crossgen2 from NuGet. Native AOT: one native executable;
-# needs the ILCompiler package and a C toolchain, and the code must be trim- and AOT-safe.
-publish_startup_variants() {
-  local warnings
-  if ((R2R)); then
-    if publish service-r2r src/HealthService -r linux-x64 --self-contained false -p:PublishReadyToRun=true; then
-      warnings=$(build_warnings "$OUT_DIR/logs/publish-service-r2r.log")
-      [[ -n $warnings ]] && warnings="warnings $(codes_in warning "$warnings")" || warnings="no warning"
-      STARTUP_VARIANTS+=(service-r2r)
-      PUBLISH_NOTE[service-r2r]="\`dotnet publish -r linux-x64 --self-contained false -p:PublishReadyToRun=true\` succeeded with $warnings; $(du -sm "$OUT_DIR/publish/service-r2r" | cut -f1) MiB published against $(du -sm "$OUT_DIR/publish/service" | cut -f1) MiB (JIT)."
+  # The goals, for the native executable; the JIT build's figure and ratio beside each.
+  local config native jit title limit
+  for config in defaults dependencies; do
+    if [[ $config == defaults ]]; then
+      native=service:defaults jit=service-jit:defaults title="default probes" limit=$GOAL_STARTUP_DEFAULTS
     else
-      PUBLISH_NOTE[service-r2r]="\`dotnet publish -p:PublishReadyToRun=true\` failed: $({ grep -m1 -E 'error' "$OUT_DIR/logs/publish-service-r2r.log" || true; } | sed 's/ \[.*//' | cut -c1-300)"
+      native=service jit=service-jit title="PostgreSQL + HTTP probes" limit=$GOAL_STARTUP_DEPENDENCIES
     fi
-    log "R2R: ${PUBLISH_NOTE[service-r2r]}"
-  fi
-  if ((AOT)); then
-    publish_aot
-    log "AOT: ${PUBLISH_NOTE[service-aot]}"
-  fi
-}
-
-# codes_in KIND TEXT: the distinct diagnostic codes of KIND (error or warning) in TEXT, comma-separated.
-codes_in() { { grep -oE "$1 [A-Z]+[0-9]+" <<<"$2" || true; } | awk '{ print $2 }' | sort -u | paste -sd, - | sed 's/,/, /g'; }
-
-# sources_in TEXT: which files, assemblies or tools the diagnostics in TEXT come from, comma-separated.
-sources_in() {
-  { grep -oE '[A-Za-z.]+\.dll : (warning|error)|ILC : (warning|error)|[A-Za-z]+\.cs\([0-9,]+\): (warning|error)' <<<"$1" || true; } |
-    sed -E 's/ : (warning|error)|: (warning|error)|\([0-9,]+\)//g; s/^ILC$/ILC (the AOT compiler)/' | sort -u | paste -sd, - | sed 's/,/, /g'
-}
-
-publish_aot() {
-  local log_strict="$OUT_DIR/logs/publish-service-aot-strict.log" errors warnings
-  # First with the repository's settings (warnings are errors).
-  if publish service-aot-strict src/HealthService -r linux-x64 -p:PublishAot=true; then
-    rm -rf "$OUT_DIR/publish/service-aot"
-    mv "$OUT_DIR/publish/service-aot-strict" "$OUT_DIR/publish/service-aot"
-    cp "$log_strict" "$OUT_DIR/logs/publish-service-aot.log"
-    PUBLISH_NOTE[service-aot]="\`-r linux-x64 -p:PublishAot=true\` builds under the repository's TreatWarningsAsErrors"
-    return 0
-  fi
-  errors=$({ grep -E ': error [A-Z]+[0-9]+' "$log_strict" || true; } | sed -E 's/ \[[^]]*\]$//' | sort -u)
-  # Then with warnings allowed, to learn whether it builds at all and whether the binary works.
-  if publish service-aot src/HealthService -r linux-x64 -p:PublishAot=true -p:TreatWarningsAsErrors=false; then
-    warnings=$(build_warnings "$OUT_DIR/logs/publish-service-aot.log")
-    PUBLISH_NOTE[service-aot]="\`-r linux-x64 -p:PublishAot=true\` fails under the repository's TreatWarningsAsErrors ($(grep -c . <<<"$errors" || true) errors: $(codes_in error "$errors") in $(sources_in "$errors")); with warnings allowed it builds, with warnings $(codes_in warning "$warnings") (from $(sources_in "$warnings"))"
-  else
-    PUBLISH_NOTE[service-aot]="\`-r linux-x64 -p:PublishAot=true\` does not build, even with warnings allowed: $({ grep -m1 -E ': error' "$OUT_DIR/logs/publish-service-aot.log" || true; } | sed 's/ \[.*//' | cut -c1-300)"
-  fi
-}
-
-# Does the AOT binary serve with every probe? Measured as a variant only if it does. Called by run.sh once the
-# PostgreSQL and HTTP fixtures run.
-aot_try_start() {
-  local port pid code="" i status first_line statuses=""
-  free_port
-  port=$PORT
-  start_app service-aot aot-check "$port"
-  pid=$LAST_PID
-  for ((i = 0; i < 150; i++)); do
-    alive "$pid" || break
-    code=$(http_code "http://127.0.0.1:$port/health" 1)
-    [[ $code == 200 ]] && break
-    sleep 0.1
+    r=$(ratio "${m_ready[$native]}" "${m_ready[bare]}")
+    goal "4 startup" "start-up to the first 200, $title" "$(fmt_1 "${m_ready[$native]}") ms" "bare $(fmt_1 "${m_ready[bare]}") ms" \
+      "$r" "<= $limit" "$(verdict "$r" le "$limit")" \
+      "$(jit_cell "$(fmt_1 "${m_ready[$jit]}") ms" "$(ratio "${m_ready[$jit]}" "${m_ready[bare]}")" le "$limit")"
+    dl=$(diff_of "${m_load[$native]}" "${m_load[bare]}")
+    goal "4 startup" "RSS after load, $title" "$(fmt_1 "${m_load[$native]}") MiB" "bare $(fmt_1 "${m_load[bare]}") MiB" \
+      "$dl MiB" "<= bare (+0 MiB)" "$(verdict "$dl" le 0)" \
+      "$(jit_cell "$(fmt_1 "${m_load[$jit]}") MiB" "$(diff_of "${m_load[$jit]}" "${m_load[bare]}")" le 0 " MiB")"
   done
-  [[ $code == 200 ]] && statuses=$(probe_statuses "$port")
-  if [[ $statuses == *postgres:bench=Healthy* && $statuses == *http:dependency=Healthy* ]]; then
-    stop_proc "$pid"
-    STARTUP_VARIANTS+=(service-aot)
-    PUBLISH_NOTE[service-aot]+="; the binary serves /health with every probe Healthy, so it is measured"
-    return 0
-  fi
-  if alive "$pid"; then
-    PUBLISH_NOTE[service-aot]+="; the binary runs but /health answered ${code:-nothing} (probes: ${statuses:-$(probe_statuses "$port")}): not measured"
-    stop_proc "$pid"
-  else
-    wait "$pid" 2>/dev/null && status=0 || status=$?
-    unset "PROC_NAME[$pid]"
-    first_line=$(grep -m1 . "$OUT_DIR/logs/aot-check.log" | cut -c1-200)
-    PUBLISH_NOTE[service-aot]+="; the binary exits at once with code $status (\`$first_line\`): not measured"
-  fi
 }
