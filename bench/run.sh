@@ -4,18 +4,18 @@
 #   bash bench/run.sh                                    # every section (about 22 minutes on a 2-core machine)
 #   SECTIONS="throughput hang" bash bench/run.sh         # only some sections
 #   RESULTS=bench/.out/trial.md DURATION=3 ROUNDS=1 WARMUP=2 DURATION_FLOOD=10 DURATION_IDLE=10 HANG_ROUNDS=1 \
-#     STARTUP_ROUNDS=1 LOAD_SECONDS=3 bash bench/run.sh  # a quick check that everything works
+#     STARTUP_ROUNDS=1 LOAD_SECONDS=3 PROBE_RUNS=5 bash bench/run.sh   # a quick check that everything works
 #                                                        # (about 6 minutes, figures meaningless)
 #
 # What is measured is what ships: the native executable that `dotnet publish` of the service makes (Native AOT), with
 # the Dockerfile's command, published once into bench/.out. The JIT build (`dotnet HealthService.dll`, what
-# `dotnet run` runs) is measured beside it where that is cheap (startup, and throughput unless JIT_THROUGHPUT=0) and
-# reported next to each goal as `service-jit`; the goals are the native executable's.
+# `dotnet run` runs) is measured beside it where that is cheap (startup, image, probe, and throughput unless
+# JIT_THROUGHPUT=0) and reported next to each goal as `service-jit`; the goals are the native executable's.
 #
 # The machines are shared and noisy, so every goal is a ratio against a reference measured in the same run (the
-# bare Kestrel app bench/BareKestrel, a JIT app; the healthy service; the quiet window), runs are interleaved and
-# figures are medians. These are benchmarks, not tests: nothing here fails a build, and no timing goes into the test
-# suite.
+# bare Kestrel app bench/BareKestrel, a JIT app; the healthy service; the quiet window) or a fixed limit (the image's
+# size, the probe command's CPU time), runs are interleaved and figures are medians. These are benchmarks, not tests:
+# nothing here fails a build, and no timing goes into the test suite.
 #
 # Sections (bench/sections/NAME.sh; shared helpers in bench/lib/):
 #   throughput     wrk against the service with every probe (memory, CPU, disk, a real PostgreSQL, a loopback HTTP
@@ -32,16 +32,19 @@
 #                  with PostgreSQL + HTTP; RSS after load <= bare's).
 #   handler        BenchmarkDotNet: time and allocations of the /health handler against the bare handler (goal: no
 #                  allocation beyond the bare handler).
+#   image          what the image adds over runtime-deps, the files the Dockerfile's final stage copies (goal <= 40 MiB)
+#   probe          CPU time of the HEALTHCHECK's `HealthService probe --path /health/live` against a running service
+#                  (goal <= 40 ms per health check).
 #
 # Parameters (environment variables; defaults in brackets):
-#   SECTIONS [all five]   ROUNDS [5] interleaved wrk rounds   DURATION [10] s per wrk run   WARMUP [10] s per target
+#   SECTIONS [all seven]   ROUNDS [5] interleaved wrk rounds   DURATION [10] s per wrk run   WARMUP [10] s per target
 #   CONNECTIONS [64]  THREADS [2]   JIT_THROUGHPUT [1] the JIT build in the throughput section too (0: native only)
 #   DURATION_FLOOD [60] s   DURATION_IDLE [60] s quiet reference window (0: none)
 #   HANG_ROUNDS [3]   HANG_FAULTS ["postgres http"] the dependencies the hang section breaks (one alone: to tell
 #   which one costs what)   HANG_SLOW [1] the hung non-critical probe phase of the hang section (0: skip)
-#   STARTUP_ROUNDS [5]   LOAD_SECONDS [10] s of wrk between "ready" and "after load"
-#   HEALTH_INTERVAL / HEALTH_TIMEOUT [appsettings.json's] the service's Health:Interval and Health:Timeout
-#   READY_TIMEOUT [30] s for a server to become ready
+#   STARTUP_ROUNDS [5]   LOAD_SECONDS [10] s of wrk between "ready" and "after load"   PROBE_RUNS [20] health checks
+#   per probe command   HEALTH_INTERVAL / HEALTH_TIMEOUT [appsettings.json's] the service's Health:Interval and
+#   Health:Timeout   READY_TIMEOUT [30] s for a server to become ready
 #   HEALTHSERVICE_TEST_PG_BIN: PostgreSQL binaries, as for the tests
 #   RESULTS [bench/results.md] where the report goes (e.g. bench/.out/trial.md for a quick check)
 #
@@ -58,7 +61,7 @@ set -Eeuo pipefail
 _err_status=0
 trap '_err_status=$?; [[ $BASHPID == "$$" ]] && echo "[bench] ERROR: \"$BASH_COMMAND\" failed (exit $_err_status) at ${BASH_SOURCE[0]}:$LINENO" >&2' ERR
 
-ALL_SECTIONS="throughput amplification hang startup handler"
+ALL_SECTIONS="throughput amplification hang startup handler image probe"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}
@@ -73,14 +76,17 @@ HANG_FAULTS=${HANG_FAULTS:-postgres http}
 HANG_SLOW=${HANG_SLOW:-1}
 STARTUP_ROUNDS=${STARTUP_ROUNDS:-5}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
+PROBE_RUNS=${PROBE_RUNS:-20}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
 
-# The goals of the issue, for the native executable, each against a reference measured in the same run.
+# The goals of the issue, for the native executable, each against a reference measured in the same run or a limit.
 GOAL_THROUGHPUT=0.9            # service req/s >= 0.9 x bare
 GOAL_P99=1.2                   # service p99 <= 1.2 x bare; p99 during a hang <= 1.2 x healthy
 GOAL_STARTUP_DEFAULTS=0.5      # start-up to the first 200, default probes <= 0.5 x bare
 GOAL_STARTUP_DEPENDENCIES=0.7  # start-up to the first 200, PostgreSQL + HTTP probes <= 0.7 x bare
 #                                RSS after load <= bare's (a difference <= 0)
+GOAL_IMAGE_MIB=40              # what the image adds over runtime-deps <= 40 MiB
+GOAL_PROBE_CPU_MS=40           # the probe command's CPU time per health check <= 40 ms
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
@@ -107,10 +113,14 @@ source "$BENCH_DIR/sections/hang.sh"
 source "$BENCH_DIR/sections/startup.sh"
 # shellcheck source=bench/sections/handler.sh
 source "$BENCH_DIR/sections/handler.sh"
+# shellcheck source=bench/sections/image.sh
+source "$BENCH_DIR/sections/image.sh"
+# shellcheck source=bench/sections/probe.sh
+source "$BENCH_DIR/sections/probe.sh"
 
 # --- parameters ---------------------------------------------------------------------------------------------------
 require_positive_int ROUNDS DURATION WARMUP CONNECTIONS THREADS DURATION_FLOOD HANG_ROUNDS STARTUP_ROUNDS LOAD_SECONDS \
-  READY_TIMEOUT
+  PROBE_RUNS READY_TIMEOUT
 require_non_negative_int DURATION_IDLE
 [[ $JIT_THROUGHPUT == 0 || $JIT_THROUGHPUT == 1 ]] || die 2 "JIT_THROUGHPUT must be 0 or 1 (got '$JIT_THROUGHPUT')"
 ((CONNECTIONS >= THREADS)) || die 2 "CONNECTIONS ($CONNECTIONS) must be >= THREADS ($THREADS): wrk needs a connection per thread"
@@ -130,7 +140,7 @@ done
 # The publishes: every section but handler. The fixtures (PostgreSQL, the HTTP dependency) and wrk: those that
 # start servers with every probe.
 NEED_PUBLISH=0 NEED_SERVERS=0
-for section in throughput amplification hang startup; do
+for section in throughput amplification hang startup image probe; do
   [[ -n ${RUN[$section]:-} ]] && NEED_PUBLISH=1
 done
 for section in throughput amplification hang startup; do
@@ -208,12 +218,13 @@ MISSES=$(awk -F'\t' '$7 == "MISS"' "$GOALS_TSV" | wc -l)
   echo "# HealthService performance record"
   echo
   echo "Written by \`bash bench/run.sh\` (see bench/README.md). Every goal is a ratio against a reference measured in the"
-  echo "same run; rounds are interleaved and figures are medians. Client and servers share one machine and loopback."
+  echo "same run, or a fixed limit; rounds are interleaved and figures are medians. Client and servers share one machine"
+  echo "and loopback."
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); run time ${ELAPSED}s; sections: ${ran[*]}"
   echo "- Machine: nproc=$(nproc), ${CPU_MODEL:-unknown CPU}, $(uname -sr); load average (1/5/15 min) at start $LOAD_BEFORE, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
   echo "- .NET SDK $(dotnet --version), commit $COMMIT; Release builds, \`ASPNETCORE_ENVIRONMENT=Production\`: \`service\` is the native executable of \`dotnet publish\` (Native AOT, as the image ships it), \`service-jit\` the JIT build (\`dotnet HealthService.dll\`), the bare app framework-dependent (\`dotnet BareKestrel.dll\`)"
-  echo "- Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION_FLOOD=${DURATION_FLOOD}s DURATION_IDLE=${DURATION_IDLE}s HANG_ROUNDS=$HANG_ROUNDS HANG_FAULTS=\"$HANG_FAULTS\" HANG_SLOW=$HANG_SLOW STARTUP_ROUNDS=$STARTUP_ROUNDS LOAD_SECONDS=${LOAD_SECONDS}s JIT_THROUGHPUT=$JIT_THROUGHPUT; service Health:Interval $HEALTH_INTERVAL, Health:Timeout $HEALTH_TIMEOUT"
+  echo "- Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION_FLOOD=${DURATION_FLOOD}s DURATION_IDLE=${DURATION_IDLE}s HANG_ROUNDS=$HANG_ROUNDS HANG_FAULTS=\"$HANG_FAULTS\" HANG_SLOW=$HANG_SLOW STARTUP_ROUNDS=$STARTUP_ROUNDS LOAD_SECONDS=${LOAD_SECONDS}s PROBE_RUNS=$PROBE_RUNS JIT_THROUGHPUT=$JIT_THROUGHPUT; service Health:Interval $HEALTH_INTERVAL, Health:Timeout $HEALTH_TIMEOUT"
   if ((NEED_SERVERS)); then
     echo "- Fixtures: PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{ print $3 }') on 127.0.0.1 (throwaway cluster, fsync off), HTTP dependency bench/DependencyStub on 127.0.0.1"
   fi
