@@ -201,6 +201,11 @@ if ((NEED_SERVERS)); then
   start_stub
 fi
 
+# The commit measured: taken before the sections run, so that an edit made while they run cannot be mistaken for
+# part of what was measured (nor mark a clean run as having uncommitted changes).
+COMMIT=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
+
 # --- sections, in order -------------------------------------------------------------------------------------------
 for section in $ALL_SECTIONS; do
   [[ -n ${RUN[$section]:-} ]] || continue
@@ -208,8 +213,6 @@ for section in $ALL_SECTIONS; do
 done
 
 # --- report ---------------------------------------------------------------------------------------------------------
-COMMIT=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 ELAPSED=$((SECONDS - START_SECONDS))
 MISSES=$(awk -F'\t' '$7 == "MISS"' "$GOALS_TSV" | wc -l)
