@@ -72,12 +72,12 @@ internal sealed partial class MarkdownFile
 
             foreach (Match link in InlineLink().Matches(text))
             {
-                links.Add(new MarkdownLink(link.Groups["target"].Value, i + 1));
+                links.Add(new MarkdownLink(link.Groups["target"].Value, link.Groups["label"].Value, i + 1));
             }
 
             if (ReferenceDefinition().Match(text) is { Success: true } definition)
             {
-                links.Add(new MarkdownLink(definition.Groups["target"].Value, i + 1));
+                links.Add(new MarkdownLink(definition.Groups["target"].Value, definition.Groups["label"].Value, i + 1));
             }
 
             if (Heading().Match(line) is { Success: true } heading)
@@ -104,7 +104,7 @@ internal sealed partial class MarkdownFile
                     rows.Add(new MarkdownTableRow(Cells(lines[next]), next + 1));
                     foreach (Match link in InlineLink().Matches(WithoutCodeSpans(lines[next])))
                     {
-                        links.Add(new MarkdownLink(link.Groups["target"].Value, next + 1));
+                        links.Add(new MarkdownLink(link.Groups["target"].Value, link.Groups["label"].Value, next + 1));
                     }
                 }
 
@@ -181,7 +181,7 @@ internal sealed partial class MarkdownFile
     [GeneratedRegex(@"(?<ticks>`+)(?<code>.+?)\k<ticks>")]
     private static partial Regex CodeSpan();
 
-    [GeneratedRegex(@"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?(?<target>[^)\s>]*)>?(?:\s+""[^""]*"")?\s*\)")]
+    [GeneratedRegex(@"!?\[(?<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?<target>[^)\s>]*)>?(?:\s+""[^""]*"")?\s*\)")]
     private static partial Regex InlineLink();
 
     [GeneratedRegex(@"!?\[(?<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]\([^)]*\)")]
@@ -209,8 +209,8 @@ internal sealed partial class MarkdownFile
     private static partial Regex UnescapedBar();
 }
 
-/// <summary>A link as written: <c>docs/x.md#anchor</c>, <c>#anchor</c>, <c>https://...</c>; the line it is on.</summary>
-internal sealed record MarkdownLink(string Target, int Line);
+/// <summary>A link as written: <c>docs/x.md#anchor</c>, <c>#anchor</c>, <c>https://...</c>; its label; the line it is on.</summary>
+internal sealed record MarkdownLink(string Target, string Label, int Line);
 
 /// <summary>A table, with the level-1 or level-2 heading it sits under.</summary>
 internal sealed record MarkdownTable(string Section, IReadOnlyList<string> Header, IReadOnlyList<MarkdownTableRow> Rows, int Line);
