@@ -42,6 +42,8 @@ internal static class AlertExtensions
         services.AddSingleton(provider =>
         {
             var receivers = provider.GetServices<AlertReceiver>().ToArray();
+            var store = provider.GetRequiredService<HealthSnapshotStore>();
+            var decision = provider.GetRequiredService<ReadinessDecision>();
             return new AlertTracker(
                 options,
                 provider.GetRequiredService<TimeProvider>(),
@@ -53,7 +55,8 @@ internal static class AlertExtensions
                     }
                 },
                 provider.GetRequiredService<ILogger<AlertTracker>>(),
-                provider.GetRequiredService<Identity.InstanceIdentityProvider>().Known);
+                provider.GetRequiredService<Identity.InstanceIdentityProvider>().Known,
+                () => store.Current is { } snapshot ? (snapshot, decision.Of(snapshot)) : null);
         });
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<AlertTracker>());
         services.AddHostedService<AlertReadinessWatcher>();

@@ -5,13 +5,11 @@ namespace HealthService.Alerts;
 /// <summary>
 /// Tells the tracker of readiness changes the loop cannot publish: <c>Stale</c> by time alone (a loop that is stuck
 /// publishes nothing, so it cannot report its own staleness), and maintenance or a drain the moment they begin rather
-/// than at the next round. The loop's own publishes still reach the tracker as before; the tracker drops a state it
-/// has already seen.
+/// than at the next round. The loop's own publishes still reach the tracker as before; the tracker judges the verdict
+/// of the moment itself, whoever calls, and drops a state it has already seen.
 /// </summary>
 internal sealed class AlertReadinessWatcher(
     HealthReadiness changes,
-    HealthSnapshotStore store,
-    ReadinessDecision decision,
     AlertTracker tracker,
     ILogger<AlertReadinessWatcher> logger) : BackgroundService
 {
@@ -29,19 +27,15 @@ internal sealed class AlertReadinessWatcher(
                 return;
             }
 
-            // The verdict of this moment, from the snapshot it is judged on (a publish may have landed meanwhile).
-            if (store.Current is { } snapshot)
+            try
             {
-                try
-                {
-                    tracker.OnPublished(null, snapshot, decision.Of(snapshot));
-                }
+                tracker.OnReadinessChanged();
+            }
 #pragma warning disable CA1031 // A failure to alert must not end the watching; it is reported like a listener's.
-                catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-                {
-                    logger.SnapshotListenerFailed(nameof(AlertReadinessWatcher), ex);
-                }
+            {
+                logger.SnapshotListenerFailed(nameof(AlertReadinessWatcher), ex);
             }
         }
     }

@@ -12,7 +12,9 @@ namespace HealthService.Alerts;
 /// </summary>
 /// <remarks>
 /// Called on the evaluation loop's thread, by <see cref="AlertReadinessWatcher"/> when readiness changes without a
-/// publish (staleness, maintenance, a drain), and on a timer's: all only compare and enqueue, under one lock.
+/// publish (staleness, maintenance, a drain), and on a timer's: all only compare and enqueue, under one lock. The
+/// verdict is judged under that lock too: the loop judges a publish before it tells the listeners, and the watcher
+/// may tell a newer verdict in between, so a verdict brought in would arrive after a newer one.
 /// </remarks>
 internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
 {
@@ -24,6 +26,7 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
     private bool _awaitingIdentity;
     private readonly TimeProvider _time;
     private readonly Action<AlertEvent> _send;
+    private readonly Func<(HealthSnapshot Snapshot, Readiness Readiness)?>? _verdictNow;
     private readonly ILogger _logger;
     private AlertState? _lastSent;
     private AlertState? _latest;
@@ -39,7 +42,14 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
     /// that starts broken is the one that most needs to say which instance it is, and a container's host name says
     /// nothing.
     /// </param>
-    public AlertTracker(AlertOptions options, TimeProvider time, Action<AlertEvent> send, ILogger<AlertTracker>? logger = null, Task<InstanceIdentity>? identity = null)
+    /// <param name="verdictNow">
+    /// The latest snapshot and the verdict on it now, as <c>/health</c> judges it (null before the first snapshot).
+    /// When given, every call is judged by it, under the lock, whatever the caller brings: verdicts are then sent in
+    /// the order they were judged, each of a later moment than the one before, so a receiver is never told an older
+    /// verdict after a newer one. Without it (the unit tests), the caller's verdict is taken as it is.
+    /// </param>
+    public AlertTracker(AlertOptions options, TimeProvider time, Action<AlertEvent> send, ILogger<AlertTracker>? logger = null,
+        Task<InstanceIdentity>? identity = null, Func<(HealthSnapshot Snapshot, Readiness Readiness)?>? verdictNow = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _coolDown = options.CoolDown;
@@ -47,6 +57,7 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
         _instance = options.Instance ?? Environment.MachineName;
         _time = time;
         _send = send;
+        _verdictNow = verdictNow;
         _logger = logger ?? NullLogger<AlertTracker>.Instance;
         if (identity is not null)
         {
@@ -58,40 +69,59 @@ internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
 
     public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
     {
-        // Starting is no news yet.
-        if (readiness is Readiness.Starting)
+        lock (_gate)
+        {
+            if (_verdictNow is null)
+            {
+                Observe(current, readiness);
+            }
+            else if (_verdictNow() is { } now)
+            {
+                Observe(now.Snapshot, now.Readiness);
+            }
+        }
+    }
+
+    /// <summary>The verdict changed without a publish (staleness, maintenance, a drain): judged now, under the lock.</summary>
+    public void OnReadinessChanged()
+    {
+        lock (_gate)
+        {
+            if (_verdictNow?.Invoke() is { } now)
+            {
+                Observe(now.Snapshot, now.Readiness);
+            }
+        }
+    }
+
+    /// <summary>Takes in a verdict and sends it if it is news. Under the lock.</summary>
+    private void Observe(HealthSnapshot current, Readiness readiness)
+    {
+        // Starting is no news yet. A drain is a planned stop (every deploy has one per instance), not an incident: no
+        // news, unless receivers were last told the instance is not ready. Then whoever handles that incident learns
+        // the instance is going away rather than hearing nothing more from it.
+        if (_disposed || readiness is Readiness.Starting || (readiness is Readiness.Draining && _lastSent?.IsReady != false))
         {
             return;
         }
 
+        // A state that lasts keeps the time it was first seen; its reasons are the latest.
         var state = AlertState.From(current, readiness);
-        lock (_gate)
+        if (state.SameAs(_latest))
         {
-            // A drain is a planned stop (every deploy has one per instance), not an incident: no news, unless receivers
-            // were last told the instance is not ready. Then whoever handles that incident learns the instance is
-            // going away rather than hearing nothing more from it.
-            if (_disposed || (readiness is Readiness.Draining && _lastSent?.IsReady != false))
-            {
-                return;
-            }
+            state = state with { ObservedAt = _latest!.ObservedAt };
+        }
 
-            // A state that lasts keeps the time it was first seen; its reasons are the latest.
-            if (state.SameAs(_latest))
-            {
-                state = state with { ObservedAt = _latest!.ObservedAt };
-            }
+        _latest = state;
+        if (_lastSent is null && state.IsReady)
+        {
+            _lastSent = state; // the baseline: starting ready is no news
+            return;
+        }
 
-            _latest = state;
-            if (_lastSent is null && state.IsReady)
-            {
-                _lastSent = state; // the baseline: starting ready is no news
-                return;
-            }
-
-            if (!_coolingDown && !_awaitingIdentity && !state.SameAs(_lastSent))
-            {
-                SendLatest();
-            }
+        if (!_coolingDown && !_awaitingIdentity && !state.SameAs(_lastSent))
+        {
+            SendLatest();
         }
     }
 

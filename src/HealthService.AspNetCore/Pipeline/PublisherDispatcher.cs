@@ -7,14 +7,19 @@ namespace HealthService.Pipeline;
 /// publisher service (which would run every probe again on its own timer). Each publisher runs on its own, under
 /// its own deadline (<see cref="HealthCheckPublisherOptions.Timeout"/>): a slow or throwing publisher never delays
 /// the next round, another publisher or <c>/health</c>, and while one is still busy it skips rounds instead of
-/// piling them up.
+/// piling them up. <see cref="HealthCheckPublisherOptions.Predicate"/> is asked about the registrations the
+/// application made (<see cref="HealthCheckServiceOptions.Registrations"/>), as the framework's publisher service
+/// asks it: name, tags, failure status and timeout as registered.
 /// </summary>
 internal sealed class PublisherDispatcher(
     IEnumerable<IHealthCheckPublisher> publishers,
     Microsoft.Extensions.Options.IOptions<HealthCheckPublisherOptions> options,
+    Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions> checks,
     ILogger<PublisherDispatcher> logger) : IHealthSnapshotListener, IDisposable
 {
     private readonly Slot[] _slots = [.. publishers.Select(p => new Slot(p))];
+    private readonly Lazy<Dictionary<string, HealthCheckRegistration>> _registrations = new(() =>
+        checks.Value.Registrations.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase));
     private readonly CancellationTokenSource _stopping = new();
 
     public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
@@ -72,9 +77,9 @@ internal sealed class PublisherDispatcher(
     /// </summary>
     internal bool IsBusy(IHealthCheckPublisher publisher) => _slots.Any(slot => slot.Publisher == publisher && slot.Running is { IsCompleted: false });
 
-    private static HealthReport Filter(HealthReport report, Func<HealthCheckRegistration, bool> predicate) =>
+    private HealthReport Filter(HealthReport report, Func<HealthCheckRegistration, bool> predicate) =>
         new(report.Entries
-                .Where(e => predicate(new HealthCheckRegistration(e.Key, _ => null!, null, e.Value.Tags)))
+                .Where(e => _registrations.Value.TryGetValue(e.Key, out var registration) && predicate(registration))
                 .ToDictionary(e => e.Key, e => e.Value, StringComparer.OrdinalIgnoreCase),
             report.TotalDuration);
 

@@ -75,7 +75,7 @@ internal sealed class HealthMetrics : IHealthSnapshotListener
 
         foreach (var (name, entry) in snapshot.Report.Entries)
         {
-            yield return new Measurement<int>((int)entry.Status, new KeyValuePair<string, object?>("probe", name),
+            yield return new Measurement<int>(ProbeStatusValue.Of(entry.Status), new KeyValuePair<string, object?>("probe", name),
                 new("critical", HealthTags.IsCritical(entry.Tags)));
         }
     }

@@ -70,6 +70,32 @@ public sealed class FrameworkAbstractionTests
     }
 
     [Fact]
+    public async Task The_publisher_predicate_sees_the_registrations_as_the_application_made_them()
+    {
+        var publisher = new CountingPublisher();
+        var asked = new ConcurrentBag<HealthCheckRegistration>();
+        await using var factory = new HealthServiceFactory()
+            .WithServices(services => services
+                .AddSingleton<TimeProvider>(Clock())
+                .AddSingleton<IHealthCheckPublisher>(publisher)
+                .Configure<HealthCheckPublisherOptions>(options => options.Predicate = registration =>
+                {
+                    asked.Add(registration);
+                    return registration.FailureStatus == HealthStatus.Degraded;
+                })
+                .AddHealthChecks()
+                .AddCheck("orders", new ControllableHealthCheck())
+                .AddCheck("reports", new ControllableHealthCheck(), failureStatus: HealthStatus.Degraded, tags: ["non-critical"]));
+        await factory.WaitForStatusAsync(200, "OK");
+        await ReportedAsync(factory, publisher, 1);
+
+        var registered = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.Equal(["reports"], publisher.Reports.First().Entries.Keys);
+        Assert.Equal(["orders", "reports"], asked.Select(r => r.Name).Distinct().Order());
+        Assert.All(asked, registration => Assert.Contains(registered, r => ReferenceEquals(r, registration)));
+    }
+
+    [Fact]
     public async Task A_hung_or_throwing_publisher_delays_neither_the_rounds_nor_the_other_publishers_nor_health()
     {
         var time = Clock();

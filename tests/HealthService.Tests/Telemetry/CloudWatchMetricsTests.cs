@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using HealthService.Telemetry;
 using HealthService.Telemetry.CloudWatch;
 using HealthService.Tests.Infrastructure;
@@ -33,7 +34,7 @@ public sealed class CloudWatchMetricsTests
 
         await output.WaitForAsync(d => d.IsChangeTo("OK") && d.Number("Ready") == 1, "for the change to OK");
         var round = await output.WaitForAsync(d => d.IsRound(1, "OK"), "for a round with Ready 1");
-        var db = await output.WaitForAsync(d => d.IsProbe("db", 0), "for db Healthy");
+        var db = await output.WaitForAsync(d => d.IsProbe("db", 2), "for db Healthy");
         var reports = await output.WaitForAsync(d => d.IsProbe("reports", 1), "for reports Degraded");
 
         Assert.Equal(["Ready"], round.MetricNames());
@@ -55,6 +56,33 @@ public sealed class CloudWatchMetricsTests
     }
 
     [Fact]
+    public async Task A_probe_status_is_the_same_number_in_EMF_and_in_the_meter_2_Healthy_1_Degraded_0_Unhealthy()
+    {
+        var documented = new Dictionary<string, int> { ["Healthy"] = 2, ["Degraded"] = 1, ["Unhealthy"] = 0 }; // docs/metrics.md
+        var (factory, output) = WithEmf();
+        await using var _ = factory
+            .WithCheck("up", new ControllableHealthCheck())
+            .WithCheck("slow", new ControllableHealthCheck { Mode = ProbeMode.Degraded }, "non-critical")
+            .WithCheck("down", new ControllableHealthCheck { Mode = ProbeMode.Unhealthy }, "non-critical");
+        await factory.WaitForStatusAsync(200, "OK");
+        using var gauge = new MetricCollector<int>(factory.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "HealthService", "healthservice.probe.status");
+
+        var expected = new Dictionary<string, string> { ["up"] = "Healthy", ["slow"] = "Degraded", ["down"] = "Unhealthy" };
+        var documents = new Dictionary<string, JsonElement>();
+        foreach (var (probe, status) in expected)
+        {
+            documents[probe] = await output.WaitForAsync(d => d.Event() == "Probe" && d.Text("Probe") == probe && d.Text("Status") == status, $"for {probe} {status}");
+        }
+
+        gauge.RecordObservableInstruments(); // every probe has a result by now, and each keeps its status
+        var meter = gauge.GetMeasurementSnapshot().ToDictionary(m => m.Tags["probe"]!.ToString()!, m => m.Value);
+        foreach (var (probe, status) in expected)
+        {
+            Assert.Equal((probe, documented[status], documented[status]), (probe, meter[probe], (int)documents[probe].Number("ProbeStatus")!.Value));
+        }
+    }
+
+    [Fact]
     public async Task Ready_is_0_from_the_moment_health_answers_503_Draining()
     {
         var (factory, output) = WithEmf();
@@ -71,7 +99,7 @@ public sealed class CloudWatchMetricsTests
     }
 
     [Fact]
-    public async Task A_failing_critical_probe_gives_ProbeStatus_2_Ready_0_and_a_change_naming_it()
+    public async Task A_failing_critical_probe_gives_ProbeStatus_0_Ready_0_and_a_change_naming_it()
     {
         var check = new ControllableHealthCheck();
         var (factory, output) = WithEmf();
@@ -85,7 +113,7 @@ public sealed class CloudWatchMetricsTests
         Assert.Equal(0, change.Number("Ready"));
         Assert.Equal(["db"], change.GetProperty("FailingProbes").EnumerateArray().Select(p => p.GetString()));
         await output.WaitForAsync(d => d.IsRound(0, "Unhealthy"), "for a round with Ready 0");
-        var db = await output.WaitForAsync(d => d.IsProbe("db", 2), "for db Unhealthy");
+        var db = await output.WaitForAsync(d => d.IsProbe("db", 0), "for db Unhealthy");
         Assert.Equal("Unhealthy", db.Text("Status"));
     }
 
@@ -105,7 +133,7 @@ public sealed class CloudWatchMetricsTests
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        var documents = output.Documents.Where(d => d.IsProbe("http:slow", 0)).ToList();
+        var documents = output.Documents.Where(d => d.IsProbe("http:slow", 2)).ToList();
         var withDuration = documents.Count(d => d.MetricNames().Contains("ProbeDuration"));
         Assert.True(documents.Count >= 6, $"{documents.Count} documents for the probe in {output.Documents.Count(d => d.Event() == "Round")} rounds");
         Assert.InRange(withDuration, 1, dependency.Hits); // one per result, never one per round
@@ -129,7 +157,7 @@ public sealed class CloudWatchMetricsTests
         await factory.WaitForStatusAsync(200, "OK");
 
         var round = await output.WaitForAsync(d => d.IsRound(1, "OK"), "for a round");
-        var probe = await output.WaitForAsync(d => d.IsProbe("db", 0), "for db");
+        var probe = await output.WaitForAsync(d => d.IsProbe("db", 2), "for db");
 
         Assert.All([round, probe], d =>
         {

@@ -59,7 +59,7 @@ public sealed class CloudWatchProcessTests
     }
 
     [Fact]
-    public async Task Enabled_stdout_carries_Ready_1_while_health_is_200_and_0_with_ProbeStatus_2_while_it_is_503_every_line_one_JSON_object()
+    public async Task Enabled_stdout_carries_Ready_1_while_health_is_200_and_0_with_ProbeStatus_0_while_it_is_503_every_line_one_JSON_object()
     {
         await using var dependency = StubHttpServer.Start();
         var (service, health) = Start(dependency, ("Health__Metrics__CloudWatch__Enabled", "true"), ("OTEL_SERVICE_NAME", "orders"));
@@ -68,13 +68,13 @@ public sealed class CloudWatchProcessTests
             await service.WaitForStatusAsync(health, 200, StartTimeout);
             await WaitForDocumentAsync(service, d => d.IsChangeTo("OK") && d.Number("Ready") == 1, "for the change to OK"); // from Starting, or from Unhealthy when the first call was slow
             await WaitForDocumentAsync(service, d => d.IsRound(1, "OK"), "for a round with Ready 1");
-            await WaitForDocumentAsync(service, d => d.IsProbe("http:api", 0), "for the api probe Healthy");
+            await WaitForDocumentAsync(service, d => d.IsProbe("http:api", 2), "for the api probe Healthy");
 
             dependency.Behavior = StubBehavior.Status(503);
             await service.WaitForStatusAsync(health, 503, ShowsWithin);
             var failed = await WaitForDocumentAsync(service, d => d.IsChange("OK", "Unhealthy"), "for the change to Unhealthy");
             await WaitForDocumentAsync(service, d => d.IsRound(0, "Unhealthy"), "for a round with Ready 0");
-            var probe = await WaitForDocumentAsync(service, d => d.IsProbe("http:api", 2), "for the api probe Unhealthy");
+            var probe = await WaitForDocumentAsync(service, d => d.IsProbe("http:api", 0), "for the api probe Unhealthy");
 
             dependency.Behavior = StubBehavior.Status(200, "OK");
             await service.WaitForStatusAsync(health, 200, ShowsWithin);

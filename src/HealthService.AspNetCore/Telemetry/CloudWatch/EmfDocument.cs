@@ -61,8 +61,8 @@ internal static class EmfDocument
     });
 
     /// <summary>
-    /// One probe's reported status (0 Healthy, 1 Degraded, 2 Unhealthy: higher is worse, so an alarm reads
-    /// <c>Maximum</c>) and, when it has a result new since the last round, how long that took.
+    /// One probe's reported status (<see cref="ProbeStatusValue"/>: 2 Healthy, 1 Degraded, 0 Unhealthy, as the meter
+    /// reports it) and, when it has a result new since the last round, how long that took.
     /// </summary>
     /// <param name="durationMs">The new result's duration; null when the result is one already reported.</param>
     public static string Probe(EmfSource source, DateTimeOffset at, string probe, HealthStatus status, bool critical, double? durationMs) => Render(json =>
@@ -78,7 +78,7 @@ internal static class EmfDocument
 
         json.WriteString(ServiceNameDimension, source.ServiceName);
         json.WriteString(ProbeDimension, DimensionValue(probe));
-        json.WriteNumber(ProbeStatus, StatusValue(status));
+        json.WriteNumber(ProbeStatus, ProbeStatusValue.Of(status));
         if (durationMs is { } duration)
         {
             json.WriteNumber(ProbeDuration, Math.Round(duration, 3));
@@ -88,14 +88,6 @@ internal static class EmfDocument
         json.WriteBoolean("Critical", critical);
         Common(json, source, "Probe");
     });
-
-    /// <summary>0 Healthy, 1 Degraded, 2 Unhealthy.</summary>
-    public static int StatusValue(HealthStatus status) => status switch
-    {
-        HealthStatus.Healthy => 0,
-        HealthStatus.Degraded => 1,
-        _ => 2,
-    };
 
     /// <summary>
     /// A name made a valid CloudWatch dimension value: characters other than printable ASCII become <c>_</c>, at most
