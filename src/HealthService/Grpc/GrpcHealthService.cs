@@ -11,7 +11,7 @@ namespace HealthService.Grpc;
 /// <c>liveness</c> is <c>/health/live</c>: <c>SERVING</c> whenever the process answers at all. Any other name is
 /// unknown. No call runs a probe: <c>Check</c> reads the latest snapshot, <c>Watch</c> waits for the verdict to change.
 /// </summary>
-internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicationLifetime lifetime) : Health.HealthBase
+internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicationLifetime lifetime, WatchStreams streams) : Health.HealthBase
 {
     /// <summary>The service name that answers as <c>/health/live</c>.</summary>
     public const string Liveness = "liveness";
@@ -44,6 +44,8 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
 
+        // Refused before anything is sent: a client that got no message backs off before it tries again.
+        using var slot = streams.TryOpen() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, streams.Refusal));
         // Ended when the service starts stopping, so that open streams never hold up a graceful shutdown.
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var token = watching.Token;

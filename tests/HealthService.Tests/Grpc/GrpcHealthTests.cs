@@ -193,6 +193,81 @@ public sealed class GrpcHealthTests
         Assert.Equal(StatusCode.Cancelled, ended.StatusCode);
     }
 
+    /// <summary>How a Watch call that must send nothing fails, within <paramref name="within"/>.</summary>
+    private static async Task<RpcException> RefusalAsync(Health.HealthClient client, string service, TimeSpan within)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(within);
+        using var watch = client.Watch(new HealthCheckRequest { Service = service }, cancellationToken: limit.Token);
+        try
+        {
+            var sent = await watch.ResponseStream.MoveNext(limit.Token) ? watch.ResponseStream.Current.Status.ToString() : "nothing";
+            Assert.Fail($"the Watch of '{service}' was accepted: it sent {sent}");
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            return ex;
+        }
+
+        throw new UnreachableException();
+    }
+
+    [Fact]
+    public async Task Watch_streams_beyond_MaxWatchStreams_are_refused_with_RESOURCE_EXHAUSTED_and_a_stream_that_ends_frees_its_slot()
+    {
+        var (environment, http, grpc, _) = Ports(("Health__Grpc__MaxWatchStreams", "3"));
+        await using var service = ServiceProcess.Start(environment);
+        await service.WaitForStatusAsync($"http://127.0.0.1:{http}/health", 200, StartTimeout);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+        var client = Client(channel);
+        await WaitForCheckAsync(client, ServingStatus.Serving, StartTimeout);
+
+        // Every kind of Watch counts: readiness and liveness alike.
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var readiness = client.Watch(new HealthCheckRequest(), cancellationToken: first.Token);
+        using var liveness = client.Watch(new HealthCheckRequest { Service = "liveness" }, cancellationToken: Ct);
+        using var third = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+        Assert.Equal(ServingStatus.Serving, await NextAsync(readiness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(ServingStatus.Serving, await NextAsync(liveness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(ServingStatus.Serving, await NextAsync(third.ResponseStream, TimeSpan.FromSeconds(10)));
+
+        foreach (var name in new[] { "", "liveness" })
+        {
+            var refused = await RefusalAsync(client, name, TimeSpan.FromSeconds(5));
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Equal("too many Watch streams: 3 are open, as many as Health:Grpc:MaxWatchStreams allows; retry later, or raise it", refused.Status.Detail);
+        }
+
+        // Unary calls hold nothing and are never refused.
+        Assert.Equal(ServingStatus.Serving, await CheckAsync(client));
+        Assert.Equal((StatusCode.OK, "Serving"), await StatusCodeAsync(channel));
+
+        // The server hears the cancellation a moment after the client sends it: until then the slot is still taken.
+        first.Cancel();
+        var clock = Stopwatch.StartNew();
+        ServingStatus? accepted = null;
+        AsyncServerStreamingCall<HealthCheckResponse>? fourth = null;
+        while (accepted is null && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            fourth?.Dispose();
+            fourth = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+            try
+            {
+                accepted = await NextAsync(fourth.ResponseStream, TimeSpan.FromSeconds(5));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        using (fourth)
+        {
+            Assert.Equal(ServingStatus.Serving, accepted);
+            Assert.Equal(StatusCode.ResourceExhausted, (await RefusalAsync(client, "", TimeSpan.FromSeconds(5))).StatusCode); // full again
+        }
+    }
+
     [Fact]
     public async Task Off_by_default_nothing_listens_on_the_gRPC_port()
     {

@@ -27,6 +27,7 @@ public sealed class GrpcWatchTests : IDisposable
     private readonly ReadinessDecision _decision;
     private readonly HealthReadiness _changes;
     private readonly Lifetime _lifetime = new();
+    private readonly WatchStreams _streams = new(limit: 10);
     private readonly GrpcHealthService _service;
     private readonly CancellationTokenSource _caller = new();
     private readonly StreamWriter _stream = new();
@@ -36,7 +37,7 @@ public sealed class GrpcWatchTests : IDisposable
         _maintenance = new MaintenanceState(_time);
         _decision = new ReadinessDecision(_store, _drain, _maintenance, new Lazy<TimeSpan>(TimeSpan.FromSeconds(5)), _time);
         _changes = new HealthReadiness(_store, _decision, _drain, _maintenance, _time);
-        _service = new GrpcHealthService(_changes, _lifetime);
+        _service = new GrpcHealthService(_changes, _lifetime, _streams);
     }
 
     public void Dispose()
