@@ -18,7 +18,6 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
 
     private static readonly HealthCheckResponse Serving = new() { Status = ServingStatus.Serving };
     private static readonly HealthCheckResponse NotServing = new() { Status = ServingStatus.NotServing };
-    private static readonly HealthCheckResponse Unknown = new() { Status = ServingStatus.ServiceUnknown };
 
     public override Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
     {
@@ -28,16 +27,26 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
             "" => Task.FromResult(Of(readiness.Current)),
             Liveness => Task.FromResult(Serving),
             // As the protocol says: an unknown service fails the call with NOT_FOUND.
-            _ => throw new RpcException(new Status(StatusCode.NotFound, $"unknown service '{request.Service}': ask for \"\" (readiness) or \"{Liveness}\"")),
+            _ => throw UnknownService(request.Service),
         };
     }
 
     /// <summary>
-    /// Sends the status at once, then every change of it, until the caller cancels or the service stops. An unknown
-    /// service gets <c>SERVICE_UNKNOWN</c> and an open stream, as the protocol says (the set of names never changes,
-    /// so nothing follows). The stream ends with <c>OK</c> when the service stops, which the protocol asks a client to
-    /// retry; by then a drain has already sent <c>NOT_SERVING</c> for readiness.
+    /// Sends the status at once, then every change of it, until the caller cancels or the service stops. The stream
+    /// ends with <c>OK</c> when the service stops, which the protocol asks a client to retry; by then a drain has
+    /// already sent <c>NOT_SERVING</c> for readiness. An unknown service fails at once with <c>NOT_FOUND</c>, as
+    /// <c>Check</c> does, and sends nothing.
     /// </summary>
+    /// <remarks>
+    /// The protocol would send <c>SERVICE_UNKNOWN</c> and keep the stream open, in case the service is registered
+    /// later. Here the set of names never changes, so the stream would hold a slot until the client left, for nothing.
+    /// Ending it just after a <c>SERVICE_UNKNOWN</c> would be worse: gRPC's client-side health checking (gRFC A17, as
+    /// grpc-go, grpc-java and the C core implement it) restarts a Watch that ended after a message at once, without
+    /// back-off, so a client configured with a wrong name would open Watch after Watch as fast as the network allows.
+    /// A call that fails before any message is retried with exponential back-off instead (grpc-go: 1 s, growing to
+    /// 120 s), and the client counts the connection unhealthy meanwhile, which is what <c>SERVICE_UNKNOWN</c> would
+    /// have made it do anyway.
+    /// </remarks>
     public override async Task Watch(HealthCheckRequest request, IServerStreamWriter<HealthCheckResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -46,14 +55,21 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
 
         // Refused before anything is sent: a client that got no message backs off before it tries again.
         using var slot = streams.TryOpen() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, streams.Refusal));
+        if (request.Service is not ("" or Liveness))
+        {
+            throw UnknownService(request.Service);
+        }
+
         // Ended when the service starts stopping, so that open streams never hold up a graceful shutdown.
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var token = watching.Token;
         try
         {
-            if (request.Service != "")
+            if (request.Service == Liveness)
             {
-                await responseStream.WriteAsync(request.Service == Liveness ? Serving : Unknown, token).ConfigureAwait(false);
+                // Liveness never changes while the process answers: the stream only waits, holding its slot, for the
+                // caller to leave or the service to stop.
+                await responseStream.WriteAsync(Serving, token).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
                 return;
             }
@@ -77,6 +93,9 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
             // The caller went away, or the service is stopping: the stream ends cleanly.
         }
     }
+
+    private static RpcException UnknownService(string service) =>
+        new(new Status(StatusCode.NotFound, $"unknown service '{service}': ask for \"\" (readiness) or \"{Liveness}\""));
 
     private static HealthCheckResponse Of(Readiness verdict) => verdict == Readiness.Ok ? Serving : NotServing;
 }

@@ -169,30 +169,6 @@ public sealed class GrpcHealthTests
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, $"http://127.0.0.1:{http}/health"));
     }
 
-    [Fact]
-    public async Task An_unknown_service_is_NOT_FOUND_for_Check_and_SERVICE_UNKNOWN_on_an_open_Watch()
-    {
-        var (environment, http, grpc, _) = Ports();
-        await using var service = ServiceProcess.Start(environment);
-        await service.WaitForStatusAsync($"http://127.0.0.1:{http}/health", 200, StartTimeout);
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-        var client = Client(channel);
-        await WaitForCheckAsync(client, ServingStatus.Serving, StartTimeout);
-
-        var check = await Assert.ThrowsAsync<RpcException>(() => CheckAsync(client, "orders.v1.Orders"));
-        Assert.Equal(StatusCode.NotFound, check.StatusCode);
-
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var watch = client.Watch(new HealthCheckRequest { Service = "orders.v1.Orders" }, cancellationToken: cancel.Token);
-        Assert.Equal(ServingStatus.ServiceUnknown, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(10)));
-        var next = watch.ResponseStream.MoveNext(cancel.Token);
-        await Task.Delay(500, Ct);
-        Assert.False(next.IsCompleted); // the protocol keeps the call open
-        cancel.Cancel();
-        var ended = await Assert.ThrowsAsync<RpcException>(() => next);
-        Assert.Equal(StatusCode.Cancelled, ended.StatusCode);
-    }
-
     /// <summary>How a Watch call that must send nothing fails, within <paramref name="within"/>.</summary>
     private static async Task<RpcException> RefusalAsync(Health.HealthClient client, string service, TimeSpan within)
     {
@@ -210,6 +186,31 @@ public sealed class GrpcHealthTests
         }
 
         throw new UnreachableException();
+    }
+
+    [Fact]
+    public async Task An_unknown_service_is_NOT_FOUND_for_Check_and_for_Watch_which_ends_at_once_and_keeps_no_slot()
+    {
+        var (environment, http, grpc, _) = Ports(("Health__Grpc__MaxWatchStreams", "1"));
+        await using var service = ServiceProcess.Start(environment);
+        await service.WaitForStatusAsync($"http://127.0.0.1:{http}/health", 200, StartTimeout);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+        var client = Client(channel);
+        await WaitForCheckAsync(client, ServingStatus.Serving, StartTimeout);
+
+        var check = await Assert.ThrowsAsync<RpcException>(() => CheckAsync(client, "orders.v1.Orders"));
+        Assert.Equal(StatusCode.NotFound, check.StatusCode);
+
+        // No message, then the end: a client that got nothing backs off before it asks again.
+        var clock = Stopwatch.StartNew();
+        var watch = await RefusalAsync(client, "orders.v1.Orders", TimeSpan.FromSeconds(5));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the Watch of an unknown service took {clock.Elapsed} to end");
+        Assert.Equal((StatusCode.NotFound, check.Status.Detail), (watch.StatusCode, watch.Status.Detail));
+
+        // Its slot is free by the time the client hears the end: with room for one stream, readiness is watched next.
+        using var readiness = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+        Assert.Equal(ServingStatus.Serving, await NextAsync(readiness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(StatusCode.ResourceExhausted, (await RefusalAsync(client, "orders.v1.Orders", TimeSpan.FromSeconds(5))).StatusCode); // counted too
     }
 
     [Fact]

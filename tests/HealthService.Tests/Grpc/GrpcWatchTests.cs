@@ -84,6 +84,7 @@ public sealed class GrpcWatchTests : IDisposable
         _caller.Cancel();
         await watch.WaitAsync(TimeSpan.FromSeconds(10), Ct); // ends without an error when the caller goes
         Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open);
     }
 
     [Fact]
@@ -134,25 +135,24 @@ public sealed class GrpcWatchTests : IDisposable
 
         _drain.Begin();
         Assert.Equal(ServingStatus.NotServing, await _stream.NextAsync()); // readiness only: liveness still serves
+        Assert.Equal(2, _streams.Open);
 
         _lifetime.Stop();
         await Task.WhenAll(watch, liveness).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open); // liveness too: counted while open, and ended by the stop
     }
 
     [Fact]
-    public async Task Watch_of_an_unknown_service_sends_SERVICE_UNKNOWN_and_keeps_the_stream_open()
+    public async Task Watch_of_an_unknown_service_fails_with_NOT_FOUND_at_once_sends_nothing_and_frees_its_slot()
     {
         Publish(ready: true);
-        var watch = WatchAsync("orders.v1.Orders");
 
-        Assert.Equal(ServingStatus.ServiceUnknown, await _stream.NextAsync());
-        Publish(ready: false);
-        Assert.False(await _stream.AnyWithinAsync(TimeSpan.FromMilliseconds(300)));
-        Assert.False(watch.IsCompleted);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => WatchAsync("orders.v1.Orders").WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
-        _caller.Cancel();
-        await watch.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open);
     }
 
     /// <summary>Advances the fake clock in steps until the stream has a message; returns how far it went.</summary>
