@@ -9,7 +9,8 @@ namespace HealthService.Grpc;
 /// <c>grpc.health.v1.Health</c> over the readiness decision that <c>/health</c> uses, so the two never disagree.
 /// Service <c>""</c> is readiness: <c>SERVING</c> exactly when <c>/health</c> answers <c>200</c>. Service
 /// <c>liveness</c> is <c>/health/live</c>: <c>SERVING</c> whenever the process answers at all. Any other name is
-/// unknown. No call runs a probe: <c>Check</c> reads the latest snapshot, <c>Watch</c> waits for the verdict to change.
+/// unknown. No call runs a probe: <c>Check</c> reads the latest snapshot, <c>Watch</c> waits for the serving status
+/// to change.
 /// </summary>
 internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicationLifetime lifetime, WatchStreams streams) : Health.HealthBase
 {
@@ -74,18 +75,14 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
                 return;
             }
 
-            var seen = readiness.Current;
-            var sent = Of(seen);
-            await responseStream.WriteAsync(sent, token).ConfigureAwait(false);
+            // Woken only when SERVING flips to NOT_SERVING or back: a round, or a change of /health's reason that
+            // keeps the serving status (Starting -> Unhealthy), costs this stream nothing.
+            var ready = readiness.Current == Readiness.Ok;
+            await responseStream.WriteAsync(Of(ready), token).ConfigureAwait(false);
             while (true)
             {
-                seen = await readiness.WaitForChangeAsync(seen, token).ConfigureAwait(false);
-                var status = Of(seen);
-                if (status.Status != sent.Status) // Starting -> Unhealthy changes /health's body, not the serving status
-                {
-                    await responseStream.WriteAsync(status, token).ConfigureAwait(false);
-                    sent = status;
-                }
+                ready = await readiness.WaitForReadyChangeAsync(ready, token).ConfigureAwait(false);
+                await responseStream.WriteAsync(Of(ready), token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -97,5 +94,7 @@ internal sealed class GrpcHealthService(HealthReadiness readiness, IHostApplicat
     private static RpcException UnknownService(string service) =>
         new(new Status(StatusCode.NotFound, $"unknown service '{service}': ask for \"\" (readiness) or \"{Liveness}\""));
 
-    private static HealthCheckResponse Of(Readiness verdict) => verdict == Readiness.Ok ? Serving : NotServing;
+    private static HealthCheckResponse Of(Readiness verdict) => Of(verdict == Readiness.Ok);
+
+    private static HealthCheckResponse Of(bool ready) => ready ? Serving : NotServing;
 }

@@ -88,6 +88,45 @@ public sealed class GrpcWatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Watchers_are_woken_only_when_the_serving_status_changes_not_by_rounds_or_by_changes_that_keep_it()
+    {
+        var watches = new[] { WatchAsync(), WatchAsync() };
+        Assert.Equal([ServingStatus.NotServing, ServingStatus.NotServing], [await _stream.NextAsync(), await _stream.NextAsync()]); // starting
+
+        // NOT_SERVING throughout: Starting -> Unhealthy, fifty rounds a second apart (each fresh, none goes stale),
+        // maintenance on (Unhealthy -> Maintenance) and off again.
+        for (var i = 0; i < 50; i++)
+        {
+            Publish(ready: false);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        _maintenance.TurnOn("test", TimeSpan.FromMinutes(5), "local");
+        Publish(ready: false);
+        _maintenance.TurnOff();
+        await Task.Delay(200, Ct); // room for any wake-up already on its way
+        Assert.Equal(0, _changes.WakeUps);
+        Assert.Empty(_stream.Rest());
+
+        // A change wakes each watcher once, and each sends it once; the rounds after it that keep it wake nobody.
+        Publish(ready: true);
+        Assert.Equal([ServingStatus.Serving, ServingStatus.Serving], [await _stream.NextAsync(), await _stream.NextAsync()]);
+        for (var i = 0; i < 50; i++)
+        {
+            Publish(ready: true);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await Task.Delay(200, Ct);
+        Assert.Equal(2, _changes.WakeUps);
+        Assert.Empty(_stream.Rest());
+
+        _caller.Cancel();
+        await Task.WhenAll(watches).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(0, _streams.Open);
+    }
+
+    [Fact]
     public async Task Watch_hears_a_snapshot_go_stale_when_the_loop_publishes_nothing_more()
     {
         Publish(ready: true);
