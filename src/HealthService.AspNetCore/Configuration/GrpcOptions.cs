@@ -15,9 +15,18 @@ public sealed class GrpcOptions
     /// <summary>The default of <see cref="Port"/>.</summary>
     public const int DefaultPort = 8081;
 
+    /// <summary>The default of <see cref="MaxWatchStreams"/>.</summary>
+    public const int DefaultMaxWatchStreams = 100;
+
     /// <summary>Off by default. On: the standalone service answers <c>grpc.health.v1.Health</c> on <see cref="Port"/>.</summary>
     public bool Enabled { get; set; }
 
     /// <summary>The port of the gRPC listener (HTTP/2 without TLS, on every interface): 1-65535.</summary>
     public int Port { get; set; } = DefaultPort;
+
+    /// <summary>
+    /// How many <c>Watch</c> streams may be open at once, of every service name together: 1-10000 (default 100).
+    /// Beyond it a new <c>Watch</c> fails with <c>RESOURCE_EXHAUSTED</c>; <c>Check</c> is never refused.
+    /// </summary>
+    public int MaxWatchStreams { get; set; } = DefaultMaxWatchStreams;
 }

@@ -18,6 +18,10 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     // ECS allows at most 120 s between SIGTERM and SIGKILL on Fargate; five minutes covers EC2 hooks too.
     private static readonly TimeSpan MaxDrain = TimeSpan.FromMinutes(5);
 
+    // A Watch stream costs a few kilobytes while open; ten thousand is already more clients than one instance should
+    // have watching it, and keeps a mistyped value from removing the bound.
+    private const int MaxWatchStreams = 10_000;
+
     public ValidateOptionsResult Validate(string? name, HealthServiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,6 +74,11 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         if (options.Grpc.Port is < 1 or > 65535)
         {
             errors.Add($"{section}:Grpc:Port must be a port number (1-65535) (was {options.Grpc.Port}).");
+        }
+
+        if (options.Grpc.MaxWatchStreams is < 1 or > MaxWatchStreams)
+        {
+            errors.Add($"{section}:Grpc:MaxWatchStreams must be between 1 and {MaxWatchStreams} (was {options.Grpc.MaxWatchStreams}).");
         }
 
         if (options.Details.ApiKey is { } apiKey)

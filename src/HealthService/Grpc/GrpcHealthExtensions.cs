@@ -1,5 +1,7 @@
 using Grpc.AspNetCore.Server.Model;
+using HealthService.Configuration;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace HealthService.Grpc;
 
@@ -20,6 +22,7 @@ public static class GrpcHealthExtensions
             // Inserted first, after AddHealthService has inserted its own: the outermost of all.
             builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new GrpcPortSeparation.First(port)));
             builder.Services.AddGrpc();
+            builder.Services.AddSingleton(provider => new WatchStreams(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.Grpc.MaxWatchStreams));
             builder.Services.AddSingleton<IServiceMethodProvider<ReadinessStatusService>, ReadinessStatusMethods>();
         }
 

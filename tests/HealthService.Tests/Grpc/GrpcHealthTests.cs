@@ -169,10 +169,29 @@ public sealed class GrpcHealthTests
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, $"http://127.0.0.1:{http}/health"));
     }
 
-    [Fact]
-    public async Task An_unknown_service_is_NOT_FOUND_for_Check_and_SERVICE_UNKNOWN_on_an_open_Watch()
+    /// <summary>How a Watch call that must send nothing fails, within <paramref name="within"/>.</summary>
+    private static async Task<RpcException> RefusalAsync(Health.HealthClient client, string service, TimeSpan within)
     {
-        var (environment, http, grpc, _) = Ports();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(within);
+        using var watch = client.Watch(new HealthCheckRequest { Service = service }, cancellationToken: limit.Token);
+        try
+        {
+            var sent = await watch.ResponseStream.MoveNext(limit.Token) ? watch.ResponseStream.Current.Status.ToString() : "nothing";
+            Assert.Fail($"the Watch of '{service}' was accepted: it sent {sent}");
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            return ex;
+        }
+
+        throw new UnreachableException();
+    }
+
+    [Fact]
+    public async Task An_unknown_service_is_NOT_FOUND_for_Check_and_for_Watch_which_ends_at_once_and_keeps_no_slot()
+    {
+        var (environment, http, grpc, _) = Ports(("Health__Grpc__MaxWatchStreams", "1"));
         await using var service = ServiceProcess.Start(environment);
         await service.WaitForStatusAsync($"http://127.0.0.1:{http}/health", 200, StartTimeout);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
@@ -182,15 +201,72 @@ public sealed class GrpcHealthTests
         var check = await Assert.ThrowsAsync<RpcException>(() => CheckAsync(client, "orders.v1.Orders"));
         Assert.Equal(StatusCode.NotFound, check.StatusCode);
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var watch = client.Watch(new HealthCheckRequest { Service = "orders.v1.Orders" }, cancellationToken: cancel.Token);
-        Assert.Equal(ServingStatus.ServiceUnknown, await NextAsync(watch.ResponseStream, TimeSpan.FromSeconds(10)));
-        var next = watch.ResponseStream.MoveNext(cancel.Token);
-        await Task.Delay(500, Ct);
-        Assert.False(next.IsCompleted); // the protocol keeps the call open
-        cancel.Cancel();
-        var ended = await Assert.ThrowsAsync<RpcException>(() => next);
-        Assert.Equal(StatusCode.Cancelled, ended.StatusCode);
+        // No message, then the end: a client that got nothing backs off before it asks again.
+        var clock = Stopwatch.StartNew();
+        var watch = await RefusalAsync(client, "orders.v1.Orders", TimeSpan.FromSeconds(5));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the Watch of an unknown service took {clock.Elapsed} to end");
+        Assert.Equal((StatusCode.NotFound, check.Status.Detail), (watch.StatusCode, watch.Status.Detail));
+
+        // Its slot is free by the time the client hears the end: with room for one stream, readiness is watched next.
+        using var readiness = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+        Assert.Equal(ServingStatus.Serving, await NextAsync(readiness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(StatusCode.ResourceExhausted, (await RefusalAsync(client, "orders.v1.Orders", TimeSpan.FromSeconds(5))).StatusCode); // counted too
+    }
+
+    [Fact]
+    public async Task Watch_streams_beyond_MaxWatchStreams_are_refused_with_RESOURCE_EXHAUSTED_and_a_stream_that_ends_frees_its_slot()
+    {
+        var (environment, http, grpc, _) = Ports(("Health__Grpc__MaxWatchStreams", "3"));
+        await using var service = ServiceProcess.Start(environment);
+        await service.WaitForStatusAsync($"http://127.0.0.1:{http}/health", 200, StartTimeout);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+        var client = Client(channel);
+        await WaitForCheckAsync(client, ServingStatus.Serving, StartTimeout);
+
+        // Every kind of Watch counts: readiness and liveness alike.
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var readiness = client.Watch(new HealthCheckRequest(), cancellationToken: first.Token);
+        using var liveness = client.Watch(new HealthCheckRequest { Service = "liveness" }, cancellationToken: Ct);
+        using var third = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+        Assert.Equal(ServingStatus.Serving, await NextAsync(readiness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(ServingStatus.Serving, await NextAsync(liveness.ResponseStream, TimeSpan.FromSeconds(10)));
+        Assert.Equal(ServingStatus.Serving, await NextAsync(third.ResponseStream, TimeSpan.FromSeconds(10)));
+
+        foreach (var name in new[] { "", "liveness" })
+        {
+            var refused = await RefusalAsync(client, name, TimeSpan.FromSeconds(5));
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Equal("too many Watch streams: 3 are open, as many as Health:Grpc:MaxWatchStreams allows; retry later, or raise it", refused.Status.Detail);
+        }
+
+        // Unary calls hold nothing and are never refused.
+        Assert.Equal(ServingStatus.Serving, await CheckAsync(client));
+        Assert.Equal((StatusCode.OK, "Serving"), await StatusCodeAsync(channel));
+
+        // The server hears the cancellation a moment after the client sends it: until then the slot is still taken.
+        first.Cancel();
+        var clock = Stopwatch.StartNew();
+        ServingStatus? accepted = null;
+        AsyncServerStreamingCall<HealthCheckResponse>? fourth = null;
+        while (accepted is null && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            fourth?.Dispose();
+            fourth = client.Watch(new HealthCheckRequest(), cancellationToken: Ct);
+            try
+            {
+                accepted = await NextAsync(fourth.ResponseStream, TimeSpan.FromSeconds(5));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        using (fourth)
+        {
+            Assert.Equal(ServingStatus.Serving, accepted);
+            Assert.Equal(StatusCode.ResourceExhausted, (await RefusalAsync(client, "", TimeSpan.FromSeconds(5))).StatusCode); // full again
+        }
     }
 
     [Fact]

@@ -67,6 +67,8 @@ public sealed class GrpcListenerTests
     [InlineData("Health__Grpc__Port", "0", null, "Health:Grpc:Port must be a port number (1-65535) (was 0).")]
     [InlineData("Health__Grpc__Port", "65536", null, "Health:Grpc:Port must be a port number (1-65535) (was 65536).")]
     [InlineData("Health__Grpc__Port", "eighty", null, "Failed to convert configuration value 'eighty' at 'Health:Grpc:Port'")]
+    [InlineData("Health__Grpc__MaxWatchStreams", "0", null, "Health:Grpc:MaxWatchStreams must be between 1 and 10000 (was 0).")]
+    [InlineData("Health__Grpc__MaxWatchStreams", "10001", null, "Health:Grpc:MaxWatchStreams must be between 1 and 10000 (was 10001).")]
     [InlineData("Health__Grpc__Enabled", "yes", null, "Failed to convert configuration value 'yes' at 'Health:Grpc:Enabled'")]
     [InlineData("Health__Grpc__Port", "{http}", "ASPNETCORE_URLS", "Health:Grpc:Port ({http}) is also a public listen address (http://127.0.0.1:{http}): the gRPC listener needs a port of its own.")]
     [InlineData("Health__Grpc__Port", "{http}", "ASPNETCORE_HTTP_PORTS", "Health:Grpc:Port ({http}) is also a public listen address (http://*:{http}): the gRPC listener needs a port of its own.")]

@@ -27,6 +27,7 @@ public sealed class GrpcWatchTests : IDisposable
     private readonly ReadinessDecision _decision;
     private readonly HealthReadiness _changes;
     private readonly Lifetime _lifetime = new();
+    private readonly WatchStreams _streams = new(limit: 10);
     private readonly GrpcHealthService _service;
     private readonly CancellationTokenSource _caller = new();
     private readonly StreamWriter _stream = new();
@@ -36,7 +37,7 @@ public sealed class GrpcWatchTests : IDisposable
         _maintenance = new MaintenanceState(_time);
         _decision = new ReadinessDecision(_store, _drain, _maintenance, new Lazy<TimeSpan>(TimeSpan.FromSeconds(5)), _time);
         _changes = new HealthReadiness(_store, _decision, _drain, _maintenance, _time);
-        _service = new GrpcHealthService(_changes, _lifetime);
+        _service = new GrpcHealthService(_changes, _lifetime, _streams);
     }
 
     public void Dispose()
@@ -83,6 +84,46 @@ public sealed class GrpcWatchTests : IDisposable
         _caller.Cancel();
         await watch.WaitAsync(TimeSpan.FromSeconds(10), Ct); // ends without an error when the caller goes
         Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open);
+    }
+
+    [Fact]
+    public async Task Watchers_are_woken_only_when_the_serving_status_changes_not_by_rounds_or_by_changes_that_keep_it()
+    {
+        var watches = new[] { WatchAsync(), WatchAsync() };
+        Assert.Equal([ServingStatus.NotServing, ServingStatus.NotServing], [await _stream.NextAsync(), await _stream.NextAsync()]); // starting
+
+        // NOT_SERVING throughout: Starting -> Unhealthy, fifty rounds a second apart (each fresh, none goes stale),
+        // maintenance on (Unhealthy -> Maintenance) and off again.
+        for (var i = 0; i < 50; i++)
+        {
+            Publish(ready: false);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        _maintenance.TurnOn("test", TimeSpan.FromMinutes(5), "local");
+        Publish(ready: false);
+        _maintenance.TurnOff();
+        await Task.Delay(200, Ct); // room for any wake-up already on its way
+        Assert.Equal(0, _changes.WakeUps);
+        Assert.Empty(_stream.Rest());
+
+        // A change wakes each watcher once, and each sends it once; the rounds after it that keep it wake nobody.
+        Publish(ready: true);
+        Assert.Equal([ServingStatus.Serving, ServingStatus.Serving], [await _stream.NextAsync(), await _stream.NextAsync()]);
+        for (var i = 0; i < 50; i++)
+        {
+            Publish(ready: true);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await Task.Delay(200, Ct);
+        Assert.Equal(2, _changes.WakeUps);
+        Assert.Empty(_stream.Rest());
+
+        _caller.Cancel();
+        await Task.WhenAll(watches).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(0, _streams.Open);
     }
 
     [Fact]
@@ -133,25 +174,24 @@ public sealed class GrpcWatchTests : IDisposable
 
         _drain.Begin();
         Assert.Equal(ServingStatus.NotServing, await _stream.NextAsync()); // readiness only: liveness still serves
+        Assert.Equal(2, _streams.Open);
 
         _lifetime.Stop();
         await Task.WhenAll(watch, liveness).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open); // liveness too: counted while open, and ended by the stop
     }
 
     [Fact]
-    public async Task Watch_of_an_unknown_service_sends_SERVICE_UNKNOWN_and_keeps_the_stream_open()
+    public async Task Watch_of_an_unknown_service_fails_with_NOT_FOUND_at_once_sends_nothing_and_frees_its_slot()
     {
         Publish(ready: true);
-        var watch = WatchAsync("orders.v1.Orders");
 
-        Assert.Equal(ServingStatus.ServiceUnknown, await _stream.NextAsync());
-        Publish(ready: false);
-        Assert.False(await _stream.AnyWithinAsync(TimeSpan.FromMilliseconds(300)));
-        Assert.False(watch.IsCompleted);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => WatchAsync("orders.v1.Orders").WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
-        _caller.Cancel();
-        await watch.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Empty(_stream.Rest());
+        Assert.Equal(0, _streams.Open);
     }
 
     /// <summary>Advances the fake clock in steps until the stream has a message; returns how far it went.</summary>
