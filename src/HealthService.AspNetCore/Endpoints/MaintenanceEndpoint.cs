@@ -1,28 +1,41 @@
 using System.Text.Json;
+using HealthService.Configuration;
 using HealthService.Lifecycle;
+using Microsoft.Extensions.Options;
 
 namespace HealthService.Endpoints;
 
 /// <summary>
 /// <c>/health/maintenance</c>: takes the instance out of rotation without stopping it. <c>GET</c> tells the state,
 /// <c>PUT</c> with <c>{"reason":"...","ttl":"30m"}</c> turns it on (<c>/health</c> then answers <c>503 Maintenance</c>
-/// until the time-to-live ends), <c>DELETE</c> turns it off. Admitted as the detailed view is
-/// (<see cref="OperatorAccess"/>); to anyone else it answers exactly as an unknown path does.
+/// until the time-to-live ends), <c>DELETE</c> turns it off. Any operator caller (<see cref="OperatorAccess"/>) may
+/// read the state; only the local listener and the maintenance key may change it, and a caller with the details key
+/// that tries gets <c>403</c> saying which key it needs. To anyone else it answers exactly as an unknown path does.
 /// </summary>
-internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceState maintenance, TimeProvider time, ILogger<MaintenanceEndpoint> logger)
+internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceState maintenance, TimeProvider time, ILogger<MaintenanceEndpoint> logger, IOptions<HealthServiceOptions> options)
 {
     private const int MaxReasonLength = 200;
     private const int MaxBodyBytes = 4096;
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (access.Admits(context) is not { } by)
+        var caller = access.Identify(context);
+        if (!OperatorAccess.MayReadMaintenance(caller))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
         var method = context.Request.Method;
+        if ((HttpMethods.IsPut(method) || HttpMethods.IsDelete(method)) && !OperatorAccess.MayChangeMaintenance(caller))
+        {
+            var key = $"{options.Value.SectionPath}:Maintenance:ApiKey";
+            await WriteAsync(context, StatusCodes.Status403Forbidden, json => json.WriteString("error",
+                $"turning maintenance on or off needs {key} in {DetailsOptions.ApiKeyHeader} (or the local listener): the key sent only reads")).ConfigureAwait(false);
+            return;
+        }
+
+        var by = OperatorAccess.Name(caller);
         if (HttpMethods.IsPut(method))
         {
             var (reason, ttl, problem) = await ReadRequestAsync(context.Request).ConfigureAwait(false);
@@ -40,7 +53,7 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
         {
             if (maintenance.TurnOff() is { } ended)
             {
-                logger.MaintenanceEnded(by == OperatorAccess.Local ? "turned off (local)" : "turned off (key)", ended.Reason);
+                logger.MaintenanceEnded(caller == OperatorCaller.Local ? "turned off (local)" : "turned off (maintenance key)", ended.Reason);
             }
         }
         else if (!HttpMethods.IsGet(method))

@@ -60,6 +60,6 @@ internal sealed class MaintenanceState(TimeProvider time)
     }
 
     /// <param name="Reason">What the operator said it is for.</param>
-    /// <param name="By">Who turned it on: <c>local</c> (the local listener) or <c>key</c> (a caller with the API key).</param>
+    /// <param name="By">The right it was turned on with: <c>local</c> (the local listener) or <c>maintenance key</c>.</param>
     internal sealed record Window(string Reason, string By, DateTimeOffset Since, DateTimeOffset Until, long EndsAtTimestamp);
 }
