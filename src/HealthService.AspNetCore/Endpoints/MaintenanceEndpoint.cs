@@ -16,6 +16,7 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
 {
     private const int MaxReasonLength = 200;
     private const int MaxBodyBytes = 4096;
+    private static readonly string TooLarge = $"the body must be at most {MaxBodyBytes} bytes";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -38,10 +39,10 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
         var by = OperatorAccess.Name(caller);
         if (HttpMethods.IsPut(method))
         {
-            var (reason, ttl, problem) = await ReadRequestAsync(context.Request).ConfigureAwait(false);
+            var (reason, ttl, status, problem) = await ReadRequestAsync(context.Request).ConfigureAwait(false);
             if (problem is not null)
             {
-                await WriteAsync(context, StatusCodes.Status400BadRequest, json => json.WriteString("error", problem)).ConfigureAwait(false);
+                await WriteAsync(context, status, json => json.WriteString("error", problem)).ConfigureAwait(false);
                 return;
             }
 
@@ -90,21 +91,29 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
         }
     }
 
-    private static async Task<(string Reason, TimeSpan Ttl, string? Problem)> ReadRequestAsync(HttpRequest request)
+    /// <summary>The request's reason and time-to-live, or the status and problem to answer with.</summary>
+    private static async Task<(string Reason, TimeSpan Ttl, int Status, string? Problem)> ReadRequestAsync(HttpRequest request)
     {
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return ("", default, $"the body must be at most {MaxBodyBytes} bytes");
+            return ("", default, StatusCodes.Status413PayloadTooLarge, TooLarge);
+        }
+
+        // A chunked body has no Content-Length: the limit holds on what is read, and reading stops one byte past it.
+        var read = await ReadAtMostAsync(request.Body, MaxBodyBytes + 1, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (read.Length > MaxBodyBytes)
+        {
+            return ("", default, StatusCodes.Status413PayloadTooLarge, TooLarge);
         }
 
         string reason = "";
         var ttl = MaintenanceState.DefaultTtl;
         try
         {
-            using var body = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            using var body = JsonDocument.Parse(read);
             if (body.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return ("", default, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
+                return ("", default, StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
             }
 
             if (body.RootElement.TryGetProperty("reason", out var given) && given.ValueKind == JsonValueKind.String)
@@ -115,17 +124,30 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
             if (body.RootElement.TryGetProperty("ttl", out var text)
                 && (text.ValueKind != JsonValueKind.String || !Duration.TryParse(text.GetString(), out ttl)))
             {
-                return ("", default, "ttl must be a duration such as 90s, 30m or 2h");
+                return ("", default, StatusCodes.Status400BadRequest, "ttl must be a duration such as 90s, 30m or 2h");
             }
         }
         catch (JsonException)
         {
-            return ("", default, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
+            return ("", default, StatusCodes.Status400BadRequest, "the body must be a JSON object such as {\"reason\":\"migration\",\"ttl\":\"30m\"}");
         }
 
         return ttl < MaintenanceState.MinTtl || ttl > MaintenanceState.MaxTtl
-            ? ("", default, "ttl must be from 1 second to 24 hours")
-            : (reason, ttl, null);
+            ? ("", default, StatusCodes.Status400BadRequest, "ttl must be from 1 second to 24 hours")
+            : (reason, ttl, StatusCodes.Status200OK, null);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadAtMostAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[limit];
+        var length = 0;
+        int read;
+        while (length < limit && (read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        return buffer.AsMemory(0, length);
     }
 
     // The reason reaches the log and the detailed view: one line, bounded, no control characters.
