@@ -46,9 +46,8 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
                 return;
             }
 
-            var window = maintenance.TurnOn(reason, ttl, by);
+            maintenance.TurnOn(reason, ttl, by);
             logger.MaintenanceStarted(by, ttl, reason);
-            _ = EndLaterAsync(window);
         }
         else if (HttpMethods.IsDelete(method))
         {
@@ -78,16 +77,6 @@ internal sealed class MaintenanceEndpoint(OperatorAccess access, MaintenanceStat
             json.WriteString("since", window.Since);
             json.WriteString("until", window.Until);
             json.WriteNumber("remainingSeconds", Math.Max(0, Math.Ceiling((window.Until - time.GetUtcNow()).TotalSeconds)));
-        }
-    }
-
-    /// <summary>Logs the end of a window that runs out by itself (not when it was replaced or turned off first).</summary>
-    private async Task EndLaterAsync(MaintenanceState.Window window)
-    {
-        await Task.Delay(window.Until - time.GetUtcNow(), time).ConfigureAwait(false);
-        if (maintenance.EndIfCurrent(window))
-        {
-            logger.MaintenanceEnded("expired", window.Reason);
         }
     }
 
