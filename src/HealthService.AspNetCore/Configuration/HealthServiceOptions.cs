@@ -59,8 +59,11 @@ public sealed class HealthServiceOptions
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Who may read <c>/health/details</c>.</summary>
+    /// <summary>Who may read <c>/health/details</c> (and whether the operator endpoints are served at all).</summary>
     public DetailsOptions Details { get; set; } = new();
+
+    /// <summary>Who may turn maintenance on and off through <c>/health/maintenance</c>.</summary>
+    public MaintenanceOptions Maintenance { get; set; } = new();
 
     /// <summary>Webhooks told about status changes.</summary>
     public AlertOptions Alerts { get; set; } = new();

@@ -93,6 +93,8 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             }
         }
 
+        ValidateMaintenanceKey(errors, options);
+
         if (options.Disk.Enabled)
         {
             for (var i = 0; i < options.Disk.Paths.Length; i++)
@@ -106,6 +108,32 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// The maintenance key is a right of its own: a dashboard given the key to read must not be able to take every
+    /// instance out of rotation, so the two keys must differ.
+    /// </summary>
+    private static void ValidateMaintenanceKey(List<string> errors, HealthServiceOptions options)
+    {
+        var section = options.SectionPath;
+        if (options.Maintenance.ApiKey is not { } key)
+        {
+            return;
+        }
+
+        if (!options.Details.Enabled)
+        {
+            errors.Add($"{section}:Maintenance:ApiKey is set but {section}:Details:Enabled is false: set Enabled to true to serve the maintenance endpoint.");
+        }
+        else if (key.Length < MinApiKeyLength || key.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"{section}:Maintenance:ApiKey must be at least {MinApiKeyLength} characters without spaces.");
+        }
+        else if (key == options.Details.ApiKey)
+        {
+            errors.Add($"{section}:Maintenance:ApiKey and {section}:Details:ApiKey must differ: the details key only reads, and a caller given it could otherwise take the instance out of rotation.");
+        }
     }
 
     /// <summary>A probe's own interval: from <c>Health:Interval</c> (and never under 1 s) to 1 hour.</summary>

@@ -36,6 +36,7 @@ internal static class UnknownSettings
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
+        [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),
         [typeof(AlertOptions)] = Settable(typeof(AlertOptions).GetProperties(Public)),
         [typeof(AlertWebhookOptions)] = Settable(typeof(AlertWebhookOptions).GetProperties(Public)),

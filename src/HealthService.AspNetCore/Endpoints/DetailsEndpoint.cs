@@ -8,8 +8,9 @@ namespace HealthService.Endpoints;
 /// <summary>
 /// <c>/health/details</c>: every probe's status, duration, tags and sanitised reason, from the latest snapshot
 /// (it never triggers an evaluation). Off by default; when on, it admits callers on the local listener
-/// (<c>Health:Details:LocalPort</c>, bound to 127.0.0.1) and callers that send the key. To any other caller it
-/// answers exactly as an unknown path does (<c>404</c>, any method), so scanners learn nothing.
+/// (<c>Health:Details:LocalPort</c>, bound to 127.0.0.1) and callers that send the details key. To any other caller
+/// (the maintenance key included: it is no right to read every dependency) it answers exactly as an unknown path does
+/// (<c>404</c>, any method), so scanners learn nothing.
 /// </summary>
 internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecision decision, OperatorAccess access, MaintenanceState maintenance, TimeProvider time, InstanceIdentityProvider identity)
 {
@@ -18,7 +19,7 @@ internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecisi
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (access.Admits(context) is null)
+        if (!OperatorAccess.MayReadDetails(access.Identify(context)))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;

@@ -3,7 +3,7 @@ namespace HealthService.Endpoints;
 /// <summary><c>Health:Details</c>: who may read <c>/health/details</c>, and from where.</summary>
 public sealed class DetailsOptions
 {
-    /// <summary>The request header that carries <see cref="ApiKey"/>.</summary>
+    /// <summary>The request header that carries <see cref="ApiKey"/> or <see cref="MaintenanceOptions.ApiKey"/>.</summary>
     public const string ApiKeyHeader = "X-Health-Key";
 
     /// <summary>The default of <see cref="LocalPort"/>.</summary>
@@ -15,7 +15,10 @@ public sealed class DetailsOptions
     /// </summary>
     public bool Enabled { get; set; }
 
-    /// <summary>When set (and the view is enabled), any caller that sends it in <see cref="ApiKeyHeader"/> may read the view.</summary>
+    /// <summary>
+    /// When set (and the view is enabled), any caller that sends it in <see cref="ApiKeyHeader"/> may read the view and
+    /// the maintenance state. It only reads: turning maintenance on or off needs <see cref="MaintenanceOptions.ApiKey"/>.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed class HealthServiceEndpointOptions
     /// <summary>The detailed view (off unless <c>Health:Details:Enabled</c>).</summary>
     public string DetailsPath { get; set; } = DefaultDetailsPath;
 
-    /// <summary>Maintenance mode, for operators (off unless <c>Health:Details:Enabled</c>, admitted as the detailed view is).</summary>
+    /// <summary>
+    /// Maintenance mode, for operators (off unless <c>Health:Details:Enabled</c>): changed on the local listener or
+    /// with <c>Health:Maintenance:ApiKey</c>, read also with <c>Health:Details:ApiKey</c>.
+    /// </summary>
     public string MaintenancePath { get; set; } = DefaultMaintenancePath;
 }

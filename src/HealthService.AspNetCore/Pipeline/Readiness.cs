@@ -34,7 +34,8 @@ public enum Readiness
 /// </param>
 internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState drain, MaintenanceState maintenance, Lazy<TimeSpan> interval, TimeProvider time)
 {
-    // Retry-After values are written often during an incident: formatted once.
+    // Retry-After values are written often during an incident: formatted once up to an hour (the longest interval and
+    // drain fit), and on demand beyond, for a maintenance window of up to a day.
     private static readonly string[] Seconds = [.. Enumerable.Range(0, 3601).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>The verdict now.</summary>
@@ -84,8 +85,9 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
     }
 
     /// <summary>
-    /// The <c>Retry-After</c> of a <c>503</c>: whole seconds (at least 1) until the answer can next change. Draining:
-    /// until the host stops; maintenance: until its window ends; otherwise until the next round starts.
+    /// The <c>Retry-After</c> of a <c>503</c>: whole seconds, rounded up and at least 1, until the answer can next
+    /// change. Draining: until the host stops; maintenance: until its window ends (up to a day); otherwise until the
+    /// next round starts.
     /// </summary>
     public string RetryAfter(Readiness readiness, HealthSnapshot? snapshot)
     {
@@ -97,7 +99,8 @@ internal sealed class ReadinessDecision(HealthSnapshotStore store, DrainState dr
             _ => snapshot is null ? 0 : snapshot.HeartbeatTimestamp + (long)(interval.Value.TotalSeconds * time.TimestampFrequency),
         };
         var seconds = until > now ? Math.Ceiling((until - now) / (double)time.TimestampFrequency) : Math.Ceiling(interval.Value.TotalSeconds);
-        return Seconds[(int)Math.Clamp(seconds, 1, Seconds.Length - 1)];
+        var whole = (long)Math.Max(seconds, 1);
+        return whole < Seconds.Length ? Seconds[whole] : whole.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The word <c>/health</c> answers for <paramref name="readiness"/>.</summary>

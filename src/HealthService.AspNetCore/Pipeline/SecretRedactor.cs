@@ -40,6 +40,7 @@ internal sealed partial class SecretRedactor
         }
 
         Add(secrets, options.Details.ApiKey);
+        Add(secrets, options.Maintenance.ApiKey);
         foreach (var http in options.Http.Values)
         {
             AddHeaderValues(secrets, http.Headers.Values);

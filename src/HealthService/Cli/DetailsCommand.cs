@@ -8,7 +8,7 @@ namespace HealthService.Cli;
 /// the service's local listener (127.0.0.1:<c>Health:Details:LocalPort</c>, read from the same settings the service
 /// reads), which needs no key, so it works inside the container (<c>docker exec</c>, ECS Exec) and on the host (SSM)
 /// where images carry no curl. With <c>--url</c> it asks that address and sends <c>Health:Details:ApiKey</c> when one
-/// is configured. Exit 0 with the view (whatever the verdict in it), 1 when the service is unreachable or refuses,
+/// is configured (<c>Health:Maintenance:ApiKey</c> does not read the view). Exit 0 with the view (whatever the verdict in it), 1 when the service is unreachable or refuses,
 /// 2 on bad arguments.
 /// </summary>
 public static class DetailsCommand
@@ -35,9 +35,9 @@ public static class DetailsCommand
 
         using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = timeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (key is not null)
+        if (key is { } sent)
         {
-            request.Headers.Add(DetailsOptions.ApiKeyHeader, key);
+            request.Headers.Add(DetailsOptions.ApiKeyHeader, sent.Value);
         }
 
         try
@@ -70,7 +70,7 @@ public static class DetailsCommand
 
     private static bool IsExplicit(string[] args) => args.Contains("--url");
 
-    private static bool TryParse(string[] args, IConfiguration configuration, out Uri url, out string? key, out TimeSpan timeout, out string problem)
+    private static bool TryParse(string[] args, IConfiguration configuration, out Uri url, out (string Name, string Value)? key, out TimeSpan timeout, out string problem)
     {
         url = null!;
         key = null;
@@ -86,6 +86,7 @@ public static class DetailsCommand
             return false;
         }
 
-        return OperatorTarget.TryResolve(values, configuration, HealthServiceEndpointOptions.DefaultDetailsPath, out url, out key, out problem);
+        // Only the details key reads the view: the maintenance key would be refused as an unknown caller.
+        return OperatorTarget.TryResolve(values, configuration, HealthServiceEndpointOptions.DefaultDetailsPath, OperatorRequest.ReadDetails, out url, out key, out problem);
     }
 }

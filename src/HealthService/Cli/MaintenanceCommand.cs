@@ -8,14 +8,17 @@ namespace HealthService.Cli;
 /// <summary>
 /// <c>HealthService maintenance on [--reason TEXT] [--ttl 30m] | off | status [--url URL] [--timeout 5s]</c>: takes
 /// the running instance out of rotation without stopping it (<c>/health</c> answers <c>503 Maintenance</c> until the
-/// time-to-live ends, 1 s to 24 h, default 1 h), puts it back, or tells the state. It reaches the service exactly as
-/// <c>details</c> does (<see cref="OperatorTarget"/>). Exit 0 on success, 1 when the service is unreachable or
-/// refuses, 2 on bad arguments.
+/// time-to-live ends, 1 s to 24 h, default 1 h), puts it back, or tells the state. It reaches the service as
+/// <c>details</c> does (<see cref="OperatorTarget"/>); with <c>--url</c>, <c>on</c> and <c>off</c> send
+/// <c>Health:Maintenance:ApiKey</c> and <c>status</c> sends <c>Health:Details:ApiKey</c>, each falling back to the other
+/// key when only that one is configured here (the service then says which key a change needs). Exit 0 on success, 1
+/// when the service is unreachable or refuses, 2 on bad arguments.
 /// </summary>
 internal static class MaintenanceCommand
 {
     public const string Name = "maintenance";
-    private const string Usage = "usage: HealthService maintenance on [--reason TEXT] [--ttl 1h] | off | status  [--url URL] [--timeout 5s]";
+    private const string Usage = "usage: HealthService maintenance on [--reason TEXT] [--ttl 1h] | off | status  [--url URL] [--timeout 5s]"
+        + "\n  with --url, on and off send Health:Maintenance:ApiKey, status sends Health:Details:ApiKey (in X-Health-Key)";
 
     private static readonly HashSet<string> OnOptions = ["--reason", "--ttl", "--url", "--timeout"];
     private static readonly HashSet<string> OtherOptions = ["--url", "--timeout"];
@@ -27,7 +30,9 @@ internal static class MaintenanceCommand
         ArgumentNullException.ThrowIfNull(error);
         if (!TryParse(args, out var action, out var values, out var problem)
             || !TryTimeout(values, out var timeout, out problem)
-            || !OperatorTarget.TryResolve(values, CommandArguments.ServiceConfiguration(), HealthServiceEndpointOptions.DefaultMaintenancePath, out var url, out var key, out problem))
+            || !OperatorTarget.TryResolve(values, CommandArguments.ServiceConfiguration(), HealthServiceEndpointOptions.DefaultMaintenancePath,
+                action == "status" ? OperatorRequest.ReadMaintenance : OperatorRequest.ChangeMaintenance,
+                out var url, out var key, out problem))
         {
             await error.WriteLineAsync($"maintenance: {problem}").ConfigureAwait(false);
             await error.WriteLineAsync(Usage).ConfigureAwait(false);
@@ -46,9 +51,9 @@ internal static class MaintenanceCommand
                 CommandJson.Default.DictionaryStringString);
         }
 
-        if (key is not null)
+        if (key is { } sent)
         {
-            request.Headers.Add(DetailsOptions.ApiKeyHeader, key);
+            request.Headers.Add(DetailsOptions.ApiKeyHeader, sent.Value);
         }
 
         using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = timeout };
@@ -65,8 +70,9 @@ internal static class MaintenanceCommand
 
             await error.WriteLineAsync(status switch
             {
-                404 => $"maintenance: {url} refused (404): is Health:Details:Enabled true for the service?",
-                400 => $"maintenance: the service refused the request: {body}",
+                404 => $"maintenance: {url} refused (404): is Health:Details:Enabled true for the service{(values.ContainsKey("--url") ? $", and {(action == "status" ? OperatorTarget.DetailsKey : OperatorTarget.MaintenanceKey)} set here to the service's value" : "")}?",
+                403 => $"maintenance: {url} refused (403): turning maintenance on or off needs {OperatorTarget.MaintenanceKey} set here; {key?.Name ?? "the key sent"} only reads",
+                400 or 413 => $"maintenance: the service refused the request: {body}",
                 _ => $"maintenance: {url} answered {status}",
             }).ConfigureAwait(false);
             return DetailsCommand.NotShown;

@@ -5,10 +5,14 @@ using HealthService.Tests.Infrastructure;
 
 namespace HealthService.Tests.Operators;
 
-/// <summary>Maintenance mode against the real process, through the same binary's command, admitted as details is.</summary>
+/// <summary>
+/// Maintenance mode against the real process, through the same binary's command: keyless on the local listener,
+/// elsewhere with the maintenance key.
+/// </summary>
 public sealed class MaintenanceTests
 {
     private const string ApiKey = "k3y-for-the-detailed-view-0123456789";
+    private const string MaintenanceKey = "k3y-for-maintenance-writes-9876543210";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
@@ -29,6 +33,7 @@ public sealed class MaintenanceTests
             ["Health__Details__Enabled"] = "true",
             ["Health__Details__LocalPort"] = ServiceProcess.FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
             ["Health__Details__ApiKey"] = ApiKey,
+            ["Health__Maintenance__ApiKey"] = MaintenanceKey,
         };
         await using var service = ServiceProcess.Start(environment);
         var health = $"http://127.0.0.1:{port}/health";
@@ -61,11 +66,23 @@ public sealed class MaintenanceTests
         await service.WaitForStatusAsync(health, 200, TimeSpan.FromSeconds(10));
         await service.WaitForOutputAsync("\"How\":\"expired\"", TimeSpan.FromSeconds(5));
 
-        // Remotely with the key, and off again before its end.
+        // Remotely, the details key only reads: the command says which key a write needs.
+        var url = $"http://127.0.0.1:{port}/health/maintenance";
+        var readOnly = new Dictionary<string, string?>(environment) { ["Health__Details__Enabled"] = "false", ["Health__Maintenance__ApiKey"] = null };
+        var refused = await RunAsync(readOnly, "on", "--url", url, "--reason", "dashboard");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("403", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("Health:Maintenance:ApiKey", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, refused.Error, StringComparison.Ordinal);
+        var read = await RunAsync(readOnly, "status", "--url", url);
+        Assert.True(read.Exit == 0, read.Error);
+        Assert.Contains("\"maintenance\":false", read.Output, StringComparison.Ordinal);
+
+        // With the maintenance key, and off again before its end.
         var remote = new Dictionary<string, string?>(environment) { ["Health__Details__Enabled"] = "false" };
-        var keyed = await RunAsync(remote, "on", "--url", $"http://127.0.0.1:{port}/health/maintenance", "--reason", "debugging");
+        var keyed = await RunAsync(remote, "on", "--url", url, "--reason", "debugging");
         Assert.True(keyed.Exit == 0, keyed.Error);
-        Assert.Contains("\"by\":\"key\"", keyed.Output, StringComparison.Ordinal);
+        Assert.Contains("\"by\":\"maintenance key\"", keyed.Output, StringComparison.Ordinal);
         await service.WaitForStatusAsync(health, 503, TimeSpan.FromSeconds(5));
         var off = await RunAsync(environment, "off");
         Assert.Equal(0, off.Exit);

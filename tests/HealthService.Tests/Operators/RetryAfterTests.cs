@@ -70,4 +70,22 @@ public sealed class RetryAfterTests
         time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(("200 OK", null), await AskAsync(factory));
     }
+
+    [Fact]
+    public async Task A_maintenance_window_longer_than_an_hour_says_its_real_seconds_rounded_up()
+    {
+        var time = Clock();
+        await using var factory = new HealthServiceFactory().WithServices(services => services.AddSingleton<TimeProvider>(time));
+        await factory.WaitForStatusAsync(200, "OK");
+
+        factory.Services.GetRequiredService<MaintenanceState>().TurnOn("migration", TimeSpan.FromHours(5), "local");
+
+        Assert.Equal(("503 Maintenance", "18000"), await AskAsync(factory));
+        time.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.Equal(("503 Maintenance", "18000"), await AskAsync(factory)); // 17999.5 s, rounded up
+        time.Advance(TimeSpan.FromHours(4));
+        Assert.Equal(("503 Maintenance", "3600"), await AskAsync(factory)); // 3599.5 s
+        time.Advance(TimeSpan.FromSeconds(3599));
+        Assert.Equal(("503 Maintenance", "1"), await AskAsync(factory)); // 0.5 s
+    }
 }

@@ -21,6 +21,7 @@ public sealed class SecretRedactorTests
     [Theory]
     [InlineData("Health:Postgres:orders:ConnectionString", "Host=db;Username=app;Password=pg-s3cret", "pg-s3cret")]
     [InlineData("Health:Details:ApiKey", "k3y-for-the-detailed-view-0123456789", "k3y-for-the-detailed-view-0123456789")]
+    [InlineData("Health:Maintenance:ApiKey", "k3y-for-maintenance-writes-9876543210", "k3y-for-maintenance-writes-9876543210")]
     [InlineData("Health:Http:payments:Headers:X-Api-Key", "pay-k3y-42", "pay-k3y-42")]
     [InlineData("Health:Http:payments:Headers:Authorization", "Bearer pay-t0ken", "pay-t0ken")]
     [InlineData("Health:Alerts:Webhooks:ops:Headers:Authorization", "Splunk hook-t0ken", "hook-t0ken")]
