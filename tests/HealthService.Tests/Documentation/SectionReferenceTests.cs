@@ -19,7 +19,8 @@ public sealed partial class SectionReferenceTests
                      .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(Root, folder), "*", SearchOption.AllDirectories))
                      .Where(path => Path.GetExtension(path) is ".yaml" or ".sh" or ".cs" or ".json" or ".Containerfile" || Path.GetFileName(path) == "Dockerfile")
                      .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
-                     .Where(path => !path.Contains("/bin/", StringComparison.Ordinal) && !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("node_modules", StringComparison.Ordinal))
+                     // Build output and what scripts leave behind (bench/.out, node_modules) are not the project's text.
+                     .Where(path => !path.Split('/').Any(segment => segment.StartsWith('.') || segment is "bin" or "obj" or "node_modules"))
                      .Append("Dockerfile")
                      .Order(StringComparer.Ordinal))
         {
