@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL server, HAProxy, npm and the CloudFormation resource specification.
+# (clang, zlib1g-dev), the PostgreSQL and MariaDB servers, HAProxy, npm and the CloudFormation resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
