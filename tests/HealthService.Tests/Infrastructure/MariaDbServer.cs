@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MySqlConnector;
 
@@ -37,6 +38,9 @@ public sealed class MariaDbServer : IAsyncDisposable
 
     /// <summary>Made once per test process, on first use; a failure stays, so every test reports it.</summary>
     private static readonly Lazy<Task<Template>> SharedTemplate = new(() => Task.Run(Template.CreateAsync));
+
+    /// <summary>Kept alive so that SIGTERM, which skips ProcessExit, still stops the servers first.</summary>
+    private static PosixSignalRegistration? _onTerminate;
 
     private readonly Template _tools;
     private readonly string _directory;
@@ -464,7 +468,9 @@ public sealed class MariaDbServer : IAsyncDisposable
 
             // The mysql user must reach the directories, so as root they live in /tmp whatever TMPDIR says.
             var template = new Template(server, installer, root ? "mysql" : null, root ? "/tmp" : Path.TrimEndingDirectorySeparator(Path.GetTempPath()));
+            RemoveLeftovers(template.TempRoot);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
+            _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => StopAll());
             try
             {
                 DeleteDirectory(template.Directory);
@@ -493,6 +499,36 @@ public sealed class MariaDbServer : IAsyncDisposable
             {
                 DeleteDirectory(template.Directory);
                 throw;
+            }
+        }
+
+        /// <summary>Servers and directories of test processes that died without cleaning up (killed, crashed).</summary>
+        private static void RemoveLeftovers(string tempRoot)
+        {
+            foreach (var directory in System.IO.Directory.EnumerateDirectories(tempRoot, DirectoryPrefix + "*"))
+            {
+                var name = Path.GetFileName(directory)[DirectoryPrefix.Length..];
+                var dash = name.IndexOf('-', StringComparison.Ordinal);
+                if (dash <= 0 || !int.TryParse(name[..dash], CultureInfo.InvariantCulture, out var owner)
+                    || owner == Environment.ProcessId || IsAlive(owner))
+                {
+                    continue;
+                }
+
+                var pid = 0;
+                try
+                {
+                    var pidFile = Path.Combine(directory, "mariadbd.pid");
+                    pid = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var read) ? read : 0;
+                    var commandLine = pid > 0 ? File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : "";
+                    pid = commandLine.Contains(directory, StringComparison.Ordinal) ? pid : 0;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    pid = 0;
+                }
+
+                ShutDown(pid, directory);
             }
         }
 
