@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL server, HAProxy, npm and the CloudFormation resource specification.
+# (clang, zlib1g-dev), the PostgreSQL and MariaDB servers, HAProxy, npm and the CloudFormation resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,26 @@ if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
+# The MySQL probe's tests start real MariaDB servers (tests/HealthService.Tests/Infrastructure/MariaDbServer.cs): they
+# need mariadbd and mariadb-install-db from HEALTHSERVICE_TEST_MARIADB_BIN or the Debian package. Only the binaries
+# are used: the package's own service is not started (policy-rc.d), nor needed.
+if [ -z "${HEALTHSERVICE_TEST_MARIADB_BIN:-}" ] && { [ ! -x /usr/sbin/mariadbd ] || [ ! -x /usr/bin/mariadb-install-db ]; }; then
+  echo "==> Installing the MariaDB server for the integration tests (Debian package mariadb-server)"
+  "${as_root[@]}" apt-get update -qq
+  policy_rc_d=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy_rc_d" ]; then
+    # Keep the package's service from starting while it installs; removed again afterwards.
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy_rc_d" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy_rc_d"
+    trap '"${as_root[@]}" rm -f "$policy_rc_d"' EXIT
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server >/dev/null
+  if [ -n "$(trap -p EXIT)" ]; then
+    "${as_root[@]}" rm -f "$policy_rc_d"
+    trap - EXIT
+  fi
 fi
 
 # The fleet test puts a real HAProxy in front of three service processes.

@@ -1,12 +1,14 @@
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using MySqlConnector;
 using Npgsql;
 
 namespace HealthService.Configuration;
 
 /// <summary>
-/// Start-up checks of <c>Health:Postgres</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
+/// Start-up checks of <c>Health:Postgres</c>, <c>Health:MySql</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
 /// and never repeat a connection string, URL or header value: those can hold secrets.
 /// </summary>
 internal static class DependencyProbeValidation
@@ -16,6 +18,11 @@ internal static class DependencyProbeValidation
         foreach (var (name, postgres) in options.Postgres)
         {
             Postgres(errors, $"{options.SectionPath}:Postgres:{name}", postgres, options);
+        }
+
+        foreach (var (name, mysql) in options.MySql)
+        {
+            MySql(errors, $"{options.SectionPath}:MySql:{name}", mysql, options);
         }
 
         foreach (var (name, http) in options.Http)
@@ -59,6 +66,34 @@ internal static class DependencyProbeValidation
                 + (ex is ArgumentException
                     ? "a keyword is unknown or a value does not parse (see the Npgsql connection string parameters)."
                     : "it does not parse as keyword=value pairs."));
+        }
+    }
+
+    private static void MySql(List<string> errors, string key, MySqlProbeOptions mysql, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, mysql.Timeout, options);
+        if (string.IsNullOrWhiteSpace(mysql.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this database.");
+            return;
+        }
+
+        try
+        {
+            var settings = new MySqlConnectionStringBuilder(mysql.ConnectionString);
+            if (string.IsNullOrWhiteSpace(settings.Server))
+            {
+                errors.Add($"{key}:ConnectionString names no Server.");
+            }
+
+            // Values are only parsed when read: a port or timeout that is not a number fails here, not at the first round.
+            _ = MySqlProbeExtensions.BoundedConnectionString(mysql.ConnectionString, TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException or InvalidOperationException)
+        {
+            // MySqlConnector's message is not repeated: it can quote the keyword or value that failed, part of a password.
+            errors.Add($"{key}:ConnectionString is not a valid connection string: a keyword is unknown or a value does not parse "
+                + "(see the MySqlConnector connection string options).");
         }
     }
 

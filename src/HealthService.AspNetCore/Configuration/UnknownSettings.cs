@@ -4,6 +4,7 @@ using HealthService.Endpoints;
 using HealthService.Identity;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
 using HealthService.Telemetry;
@@ -33,6 +34,7 @@ internal static class UnknownSettings
         [typeof(CpuProbeOptions)] = Settable(typeof(CpuProbeOptions).GetProperties(Public)),
         [typeof(DiskProbeOptions)] = Settable(typeof(DiskProbeOptions).GetProperties(Public)),
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
+        [typeof(MySqlProbeOptions)] = Settable(typeof(MySqlProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),

@@ -1,6 +1,7 @@
 using HealthService.Configuration;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
 
 namespace HealthService.Probes;
@@ -8,7 +9,8 @@ namespace HealthService.Probes;
 internal static class DependencyProbeExtensions
 {
     /// <summary>
-    /// Adds one probe per configured PostgreSQL database (<c>postgres:&lt;name&gt;</c>), HTTP API
+    /// Adds one probe per configured PostgreSQL database (<c>postgres:&lt;name&gt;</c>), MySQL database
+    /// (<c>mysql:&lt;name&gt;</c>), HTTP API
     /// (<c>http:&lt;name&gt;</c>) and command (<c>command:&lt;name&gt;</c>). Nothing configured, nothing added.
     /// </summary>
     public static IHealthChecksBuilder AddDependencyProbes(this IHealthChecksBuilder builder, HealthServiceOptions options)
@@ -17,6 +19,11 @@ internal static class DependencyProbeExtensions
         foreach (var (name, postgres) in options.Postgres)
         {
             builder.AddPostgresProbe($"postgres:{name}", postgres, options.DeadlineOf(postgres.Timeout));
+        }
+
+        foreach (var (name, mysql) in options.MySql)
+        {
+            builder.AddMySqlProbe($"mysql:{name}", mysql, options.DeadlineOf(mysql.Timeout));
         }
 
         foreach (var (name, http) in options.Http)

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using HealthService.Probes.Http;
+using MySqlConnector;
 using Npgsql;
 
 namespace HealthService.Probes;
@@ -31,6 +32,7 @@ internal static class ProbeFailure
     {
         UnexpectedStatusException status => $"unexpected status {status.StatusCode}",
         PostgresException postgres => Postgres(postgres.SqlState),
+        MySqlException mysql => MySql(mysql),
         SocketException socket => Socket(socket.SocketErrorCode),
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "name not resolved",
         HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "TLS error",
@@ -52,6 +54,21 @@ internal static class ProbeFailure
         "53300" => $"too many connections (SQLSTATE {sqlState})",
         _ when sqlState.StartsWith("42", StringComparison.Ordinal) => $"query failed (SQLSTATE {sqlState})",
         _ => $"server error (SQLSTATE {sqlState})",
+    };
+
+    // MySqlConnector's own errors (no server involved) are told by the exception they wrap, when there is one.
+    private static string? MySql(MySqlException mysql) => mysql.ErrorCode switch
+    {
+        MySqlErrorCode.AccessDenied => $"authentication failed (MySQL error {mysql.Number})",
+        // MySQL says so both for a database the user has no grant on and for one that does not exist.
+        MySqlErrorCode.DatabaseAccessDenied => $"database access denied (MySQL error {mysql.Number})",
+        MySqlErrorCode.UnknownDatabase => $"database does not exist (MySQL error {mysql.Number})",
+        MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections => $"too many connections (MySQL error {mysql.Number})",
+        MySqlErrorCode.ServerShutdown or MySqlErrorCode.NormalShutdown => $"server shutting down (MySQL error {mysql.Number})",
+        MySqlErrorCode.CommandTimeoutExpired => "timed out",
+        MySqlErrorCode.UnableToConnectToHost => mysql.InnerException is null ? "connection failed" : null,
+        _ when mysql.Number >= 1000 && mysql.Number < 5000 => $"server error (MySQL error {mysql.Number})",
+        _ => null,
     };
 
     private static string Socket(SocketError error) => error switch
