@@ -6,6 +6,8 @@ using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 using HealthService.Telemetry;
 using HealthService.Telemetry.CloudWatch;
 
@@ -35,6 +37,8 @@ internal static class UnknownSettings
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
+        [typeof(TcpProbeOptions)] = Settable(typeof(TcpProbeOptions).GetProperties(Public)),
+        [typeof(TlsProbeOptions)] = Settable(typeof(TlsProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
         [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),
