@@ -44,6 +44,16 @@ internal static class ConfiguredProbes
         {
             yield return new($"command:{name}", $"{section}:Command:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
         }
+
+        foreach (var (name, p) in options.Tcp)
+        {
+            yield return new($"tcp:{name}", $"{section}:Tcp:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, p) in options.Tls)
+        {
+            yield return new($"tls:{name}", $"{section}:Tls:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
     }
 
     private static ConfiguredProbe Resource(string name, string key, ResourceProbeOptions p) =>

@@ -5,6 +5,8 @@ using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 using HealthService.Telemetry;
 
 namespace HealthService.Configuration;
@@ -62,6 +64,12 @@ public sealed class HealthServiceOptions
 
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>TCP addresses by name: <c>Health:Tcp:&lt;name&gt;:Address</c>, ...</summary>
+    public Dictionary<string, TcpProbeOptions> Tcp { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>TLS endpoints and their certificates by name: <c>Health:Tls:&lt;name&gt;:Address</c>, ...</summary>
+    public Dictionary<string, TlsProbeOptions> Tls { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Who may read <c>/health/details</c> (and whether the operator endpoints are served at all).</summary>
     public DetailsOptions Details { get; set; } = new();

@@ -7,6 +7,8 @@ using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 using HealthService.Telemetry;
 using HealthService.Telemetry.CloudWatch;
 
@@ -37,6 +39,8 @@ internal static class UnknownSettings
         [typeof(MySqlProbeOptions)] = Settable(typeof(MySqlProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
+        [typeof(TcpProbeOptions)] = Settable(typeof(TcpProbeOptions).GetProperties(Public)),
+        [typeof(TlsProbeOptions)] = Settable(typeof(TlsProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
         [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),

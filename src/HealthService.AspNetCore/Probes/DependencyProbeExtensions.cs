@@ -3,6 +3,8 @@ using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 
 namespace HealthService.Probes;
 
@@ -10,8 +12,8 @@ internal static class DependencyProbeExtensions
 {
     /// <summary>
     /// Adds one probe per configured PostgreSQL database (<c>postgres:&lt;name&gt;</c>), MySQL database
-    /// (<c>mysql:&lt;name&gt;</c>), HTTP API
-    /// (<c>http:&lt;name&gt;</c>) and command (<c>command:&lt;name&gt;</c>). Nothing configured, nothing added.
+    /// (<c>mysql:&lt;name&gt;</c>), HTTP API (<c>http:&lt;name&gt;</c>), command (<c>command:&lt;name&gt;</c>), TCP
+    /// address (<c>tcp:&lt;name&gt;</c>) and TLS endpoint (<c>tls:&lt;name&gt;</c>). Nothing configured, nothing added.
     /// </summary>
     public static IHealthChecksBuilder AddDependencyProbes(this IHealthChecksBuilder builder, HealthServiceOptions options)
     {
@@ -34,6 +36,16 @@ internal static class DependencyProbeExtensions
         foreach (var (name, command) in options.Command)
         {
             builder.AddCommandProbe($"command:{name}", command, options.DeadlineOf(command.Timeout));
+        }
+
+        foreach (var (name, tcp) in options.Tcp)
+        {
+            builder.AddTcpProbe($"tcp:{name}", tcp, options.DeadlineOf(tcp.Timeout));
+        }
+
+        foreach (var (name, tls) in options.Tls)
+        {
+            builder.AddTlsProbe($"tls:{name}", tls, options.DeadlineOf(tls.Timeout));
         }
 
         return builder;
