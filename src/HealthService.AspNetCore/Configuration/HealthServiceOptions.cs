@@ -1,6 +1,7 @@
 using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
@@ -58,6 +59,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Host names to resolve, by name: <c>Health:Dns:&lt;name&gt;:Host</c>, ...</summary>
+    public Dictionary<string, DnsProbeOptions> Dns { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Who may read <c>/health/details</c> (and whether the operator endpoints are served at all).</summary>
     public DetailsOptions Details { get; set; } = new();

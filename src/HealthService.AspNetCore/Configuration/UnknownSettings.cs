@@ -3,6 +3,7 @@ using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Identity;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
 using HealthService.Probes.Resources;
@@ -35,6 +36,7 @@ internal static class UnknownSettings
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
+        [typeof(DnsProbeOptions)] = Settable(typeof(DnsProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
         [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),

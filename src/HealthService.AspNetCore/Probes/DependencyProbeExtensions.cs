@@ -1,5 +1,6 @@
 using HealthService.Configuration;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
 
@@ -9,7 +10,7 @@ internal static class DependencyProbeExtensions
 {
     /// <summary>
     /// Adds one probe per configured PostgreSQL database (<c>postgres:&lt;name&gt;</c>), HTTP API
-    /// (<c>http:&lt;name&gt;</c>) and command (<c>command:&lt;name&gt;</c>). Nothing configured, nothing added.
+    /// (<c>http:&lt;name&gt;</c>), command (<c>command:&lt;name&gt;</c>) and host name (<c>dns:&lt;name&gt;</c>). Nothing configured, nothing added.
     /// </summary>
     public static IHealthChecksBuilder AddDependencyProbes(this IHealthChecksBuilder builder, HealthServiceOptions options)
     {
@@ -27,6 +28,11 @@ internal static class DependencyProbeExtensions
         foreach (var (name, command) in options.Command)
         {
             builder.AddCommandProbe($"command:{name}", command, options.DeadlineOf(command.Timeout));
+        }
+
+        foreach (var (name, dns) in options.Dns)
+        {
+            builder.AddDnsProbe($"dns:{name}", dns, options.DeadlineOf(dns.Timeout));
         }
 
         return builder;
