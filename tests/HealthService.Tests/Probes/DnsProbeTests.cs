@@ -70,6 +70,18 @@ public sealed class DnsProbeTests
     }
 
     [Fact]
+    public async Task A_truncated_answer_is_asked_again_over_TCP()
+    {
+        await using var dns = FakeDnsServer.TruncatedOverUdp();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
+        Assert.Equal(2, dns.TcpQueries);
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_times_out_at_the_deadline()
     {
         await using var dns = FakeDnsServer.Silent();
