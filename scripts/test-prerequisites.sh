@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL and MariaDB servers, HAProxy, npm and the CloudFormation resource specification.
+# (clang, zlib1g-dev), the PostgreSQL and MariaDB servers, HAProxy, dnsmasq, npm and the CloudFormation resource
+# specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,14 @@ if [ -z "${HEALTHSERVICE_TEST_HAPROXY:-}" ] && ! command -v haproxy >/dev/null 2
   echo "==> Installing HAProxy for the fleet test (Debian package haproxy)"
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+fi
+
+# The DNS probe tests start a real DNS server on loopback (tests/HealthService.Tests/Infrastructure/DnsmasqServer.cs):
+# dnsmasq from HEALTHSERVICE_TEST_DNSMASQ or PATH; dnsmasq-base is the binary without the system service.
+if [ -z "${HEALTHSERVICE_TEST_DNSMASQ:-}" ] && ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
+  echo "==> Installing dnsmasq for the DNS probe tests (Debian package dnsmasq-base)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsmasq-base >/dev/null
 fi
 
 # The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).

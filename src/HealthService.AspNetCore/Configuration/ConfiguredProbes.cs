@@ -54,6 +54,11 @@ internal static class ConfiguredProbes
         {
             yield return new($"tls:{name}", $"{section}:Tls:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
         }
+
+        foreach (var (name, p) in options.Dns)
+        {
+            yield return new($"dns:{name}", $"{section}:Dns:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
     }
 
     private static ConfiguredProbe Resource(string name, string key, ResourceProbeOptions p) =>

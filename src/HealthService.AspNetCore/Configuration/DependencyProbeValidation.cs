@@ -1,4 +1,5 @@
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
@@ -33,6 +34,11 @@ internal static class DependencyProbeValidation
         foreach (var (name, command) in options.Command)
         {
             Command(errors, $"{options.SectionPath}:Command:{name}", command, options);
+        }
+
+        foreach (var (name, dns) in options.Dns)
+        {
+            Dns(errors, $"{options.SectionPath}:Dns:{name}", dns, options);
         }
     }
 
@@ -144,6 +150,24 @@ internal static class DependencyProbeValidation
             {
                 errors.Add($"{key}:Environment:{name} must not contain a NUL character.");
             }
+        }
+    }
+
+    private static void Dns(List<string> errors, string key, DnsProbeOptions dns, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, dns.Timeout, options);
+        if (string.IsNullOrWhiteSpace(dns.Host))
+        {
+            errors.Add($"{key}:Host is required to probe this name.");
+        }
+        else if (!DnsServerAddress.IsHostName(dns.Host))
+        {
+            errors.Add($"{key}:Host must be a DNS host name such as orders.internal.example.com: letters, digits, hyphens and dots, at most 253 characters (was '{dns.Host}').");
+        }
+
+        if (dns.Server is not null && DnsServerAddress.Parse(dns.Server) is null)
+        {
+            errors.Add($"{key}:Server must be an IP address and port such as 169.254.169.253:53 (was '{dns.Server}').");
         }
     }
 

@@ -1,6 +1,7 @@
 using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
@@ -70,6 +71,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>TLS endpoints and their certificates by name: <c>Health:Tls:&lt;name&gt;:Address</c>, ...</summary>
     public Dictionary<string, TlsProbeOptions> Tls { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Host names to resolve, by name: <c>Health:Dns:&lt;name&gt;:Host</c>, ...</summary>
+    public Dictionary<string, DnsProbeOptions> Dns { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Who may read <c>/health/details</c> (and whether the operator endpoints are served at all).</summary>
     public DetailsOptions Details { get; set; } = new();

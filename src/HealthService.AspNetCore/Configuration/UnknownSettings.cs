@@ -3,6 +3,7 @@ using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Identity;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
@@ -41,6 +42,7 @@ internal static class UnknownSettings
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
         [typeof(TcpProbeOptions)] = Settable(typeof(TcpProbeOptions).GetProperties(Public)),
         [typeof(TlsProbeOptions)] = Settable(typeof(TlsProbeOptions).GetProperties(Public)),
+        [typeof(DnsProbeOptions)] = Settable(typeof(DnsProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
         [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),

@@ -1,5 +1,6 @@
 using HealthService.Configuration;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
@@ -13,7 +14,8 @@ internal static class DependencyProbeExtensions
     /// <summary>
     /// Adds one probe per configured PostgreSQL database (<c>postgres:&lt;name&gt;</c>), MySQL database
     /// (<c>mysql:&lt;name&gt;</c>), HTTP API (<c>http:&lt;name&gt;</c>), command (<c>command:&lt;name&gt;</c>), TCP
-    /// address (<c>tcp:&lt;name&gt;</c>) and TLS endpoint (<c>tls:&lt;name&gt;</c>). Nothing configured, nothing added.
+    /// address (<c>tcp:&lt;name&gt;</c>), TLS endpoint (<c>tls:&lt;name&gt;</c>) and host name (<c>dns:&lt;name&gt;</c>).
+    /// Nothing configured, nothing added.
     /// </summary>
     public static IHealthChecksBuilder AddDependencyProbes(this IHealthChecksBuilder builder, HealthServiceOptions options)
     {
@@ -46,6 +48,11 @@ internal static class DependencyProbeExtensions
         foreach (var (name, tls) in options.Tls)
         {
             builder.AddTlsProbe($"tls:{name}", tls, options.DeadlineOf(tls.Timeout));
+        }
+
+        foreach (var (name, dns) in options.Dns)
+        {
+            builder.AddDnsProbe($"dns:{name}", dns, options.DeadlineOf(dns.Timeout));
         }
 
         return builder;
