@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL server, HAProxy, npm and the CloudFormation resource specification.
+# (clang, zlib1g-dev), the PostgreSQL and Redis servers, HAProxy, npm and the CloudFormation resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,13 @@ if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   echo "==> Installing the PostgreSQL server for the integration tests (Debian package postgresql)"
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
+# The Redis probe tests start real Redis servers (tests/HealthService.Tests/Infrastructure/RedisServer.cs).
+if [ -z "${HEALTHSERVICE_TEST_REDIS_SERVER:-}" ] && [ ! -x /usr/bin/redis-server ]; then
+  echo "==> Installing the Redis server for the integration tests (Debian package redis-server)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
 # The fleet test puts a real HAProxy in front of three service processes.
