@@ -1,6 +1,7 @@
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using Npgsql;
 
 namespace HealthService.Configuration;
@@ -16,6 +17,11 @@ internal static class DependencyProbeValidation
         foreach (var (name, postgres) in options.Postgres)
         {
             Postgres(errors, $"{options.SectionPath}:Postgres:{name}", postgres, options);
+        }
+
+        foreach (var (name, redis) in options.Redis)
+        {
+            Redis(errors, $"{options.SectionPath}:Redis:{name}", redis, options);
         }
 
         foreach (var (name, http) in options.Http)
@@ -59,6 +65,28 @@ internal static class DependencyProbeValidation
                 + (ex is ArgumentException
                     ? "a keyword is unknown or a value does not parse (see the Npgsql connection string parameters)."
                     : "it does not parse as keyword=value pairs."));
+        }
+    }
+
+    private static void Redis(List<string> errors, string key, RedisProbeOptions redis, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, redis.Timeout, options);
+        if (string.IsNullOrWhiteSpace(redis.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this Redis.");
+            return;
+        }
+
+        if (RedisConnection.TryParse(redis.ConnectionString) is not { } parsed)
+        {
+            // StackExchange.Redis's message is not repeated: it quotes the keyword or value that failed, and in
+            // "password=a,b=c" that is part of the password.
+            errors.Add($"{key}:ConnectionString is not a valid StackExchange.Redis configuration string: a keyword is unknown or a value does not parse "
+                + "(see the StackExchange.Redis configuration options).");
+        }
+        else if (parsed.EndPoints.Count == 0)
+        {
+            errors.Add($"{key}:ConnectionString names no host:port.");
         }
     }
 

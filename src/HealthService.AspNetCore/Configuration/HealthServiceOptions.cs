@@ -3,6 +3,7 @@ using HealthService.Endpoints;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
 using HealthService.Telemetry;
 
@@ -52,6 +53,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>PostgreSQL databases by name: <c>Health:Postgres:&lt;name&gt;:ConnectionString</c>, ...</summary>
     public Dictionary<string, PostgresProbeOptions> Postgres { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Redis servers by name: <c>Health:Redis:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, RedisProbeOptions> Redis { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>External HTTP APIs by name: <c>Health:Http:&lt;name&gt;:Url</c>, ...</summary>
     public Dictionary<string, HttpProbeOptions> Http { get; set; } = new(StringComparer.OrdinalIgnoreCase);

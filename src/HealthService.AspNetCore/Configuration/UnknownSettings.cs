@@ -5,6 +5,7 @@ using HealthService.Identity;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
 using HealthService.Telemetry;
 using HealthService.Telemetry.CloudWatch;
@@ -33,6 +34,7 @@ internal static class UnknownSettings
         [typeof(CpuProbeOptions)] = Settable(typeof(CpuProbeOptions).GetProperties(Public)),
         [typeof(DiskProbeOptions)] = Settable(typeof(DiskProbeOptions).GetProperties(Public)),
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
+        [typeof(RedisProbeOptions)] = Settable(typeof(RedisProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),

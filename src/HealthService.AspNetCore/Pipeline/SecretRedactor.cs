@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using HealthService.Configuration;
+using HealthService.Probes.Redis;
 using Npgsql;
 
 namespace HealthService.Pipeline;
@@ -37,6 +38,11 @@ internal sealed partial class SecretRedactor
         foreach (var postgres in options.Postgres.Values)
         {
             AddPassword(secrets, postgres.ConnectionString);
+        }
+
+        foreach (var redis in options.Redis.Values)
+        {
+            Add(secrets, RedisConnection.TryParse(redis.ConnectionString)?.Password);
         }
 
         Add(secrets, options.Details.ApiKey);

@@ -2,6 +2,7 @@ using HealthService.Configuration;
 using HealthService.Probes.Command;
 using HealthService.Probes.Http;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 
 namespace HealthService.Probes;
 
@@ -17,6 +18,11 @@ internal static class DependencyProbeExtensions
         foreach (var (name, postgres) in options.Postgres)
         {
             builder.AddPostgresProbe($"postgres:{name}", postgres, options.DeadlineOf(postgres.Timeout));
+        }
+
+        foreach (var (name, redis) in options.Redis)
+        {
+            builder.AddRedisProbe($"redis:{name}", redis, options.DeadlineOf(redis.Timeout));
         }
 
         foreach (var (name, http) in options.Http)
