@@ -148,6 +148,7 @@ public sealed class RedisServer : IAsyncDisposable
         var pidFile = Path.Combine(_directory, "redis.pid");
         var logFile = Path.Combine(_directory, "server.log");
         File.Delete(pidFile);
+        Pid = 0; // a killed server's pid is no sign that this start failed
         string[] arguments = ["--bind", Loopback, "--port", Port.ToString(CultureInfo.InvariantCulture), "--requirepass", Password,
             "--save", "", "--appendonly", "no", "--dir", _directory, "--daemonize", "yes", "--pidfile", pidFile, "--logfile", logFile,
             "--protected-mode", "yes", "--maxclients", "200"];

@@ -254,6 +254,45 @@ public sealed class RedisProbeTests
     }
 
     [Fact]
+    public async Task The_service_process_answers_503_within_the_bound_when_redis_is_frozen_or_killed_and_200_after_it_is_back()
+    {
+        await using var server = await RedisServer.StartAsync(Ct);
+        var port = ServiceProcess.FreeLoopbackPort();
+        await using var service = ServiceProcess.Start(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Health__Interval"] = "00:00:02",
+            ["Health__Timeout"] = "00:00:01",
+            ["Health__DrainDelay"] = "00:00:00",
+            ["Health__Redis__cache__ConnectionString"] = server.ConnectionString(),
+        });
+        var url = $"http://127.0.0.1:{port}/health";
+        await service.WaitForStatusAsync(url, 200, TimeSpan.FromSeconds(30));
+        var bound = Interval + Deadline + Slack;
+
+        server.Freeze();
+        var frozen = Stopwatch.StartNew();
+        await service.WaitForStatusAsync(url, 503, bound);
+        Assert.True(frozen.Elapsed <= bound, $"503 after {frozen.Elapsed}");
+        using (var client = new HttpClient())
+        {
+            var answered = Stopwatch.StartNew();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync(url, Ct)).StatusCode);
+            Assert.True(answered.Elapsed < TimeSpan.FromSeconds(1), $"/health answered after {answered.Elapsed} while redis was frozen");
+        }
+
+        server.Thaw();
+        await service.WaitForStatusAsync(url, 200, bound);
+
+        await server.KillAsync();
+        await service.WaitForStatusAsync(url, 503, bound);
+        await server.StartAgainAsync();
+        await service.WaitForStatusAsync(url, 200, bound);
+        Assert.InRange(await server.ClientsNamedAsync("HealthService"), 1, RedisProbeLimits.MaxConnections);
+        Assert.DoesNotContain(server.Password, string.Join('\n', service.StandardOutput.Concat(service.StandardError)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unparseable_redis_connection_string_stops_the_service_with_exit_78_naming_the_key_without_the_password()
     {
         await using var service = ServiceProcess.Start(new Dictionary<string, string?>
