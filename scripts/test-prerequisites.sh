@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL and MariaDB servers, HAProxy, dnsmasq, npm and the CloudFormation resource
-# specification.
+# (clang, zlib1g-dev), the PostgreSQL, MariaDB and Redis servers, HAProxy, dnsmasq, npm and the CloudFormation
+# resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,13 @@ if [ -z "${HEALTHSERVICE_TEST_MARIADB_BIN:-}" ] && { [ ! -x /usr/sbin/mariadbd ]
     "${as_root[@]}" rm -f "$policy_rc_d"
     trap - EXIT
   fi
+fi
+
+# The Redis probe tests start real Redis servers (tests/HealthService.Tests/Infrastructure/RedisServer.cs).
+if [ -z "${HEALTHSERVICE_TEST_REDIS_SERVER:-}" ] && [ ! -x /usr/bin/redis-server ]; then
+  echo "==> Installing the Redis server for the integration tests (Debian package redis-server)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
 # The fleet test puts a real HAProxy in front of three service processes.

@@ -35,6 +35,11 @@ internal static class ConfiguredProbes
             yield return new($"mysql:{name}", $"{section}:MySql:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
         }
 
+        foreach (var (name, p) in options.Redis)
+        {
+            yield return new($"redis:{name}", $"{section}:Redis:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
         foreach (var (name, p) in options.Http)
         {
             yield return new($"http:{name}", $"{section}:Http:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);

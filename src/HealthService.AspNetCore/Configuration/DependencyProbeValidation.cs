@@ -3,6 +3,7 @@ using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using MySqlConnector;
 using Npgsql;
 
@@ -24,6 +25,11 @@ internal static class DependencyProbeValidation
         foreach (var (name, mysql) in options.MySql)
         {
             MySql(errors, $"{options.SectionPath}:MySql:{name}", mysql, options);
+        }
+
+        foreach (var (name, redis) in options.Redis)
+        {
+            Redis(errors, $"{options.SectionPath}:Redis:{name}", redis, options);
         }
 
         foreach (var (name, http) in options.Http)
@@ -100,6 +106,28 @@ internal static class DependencyProbeValidation
             // MySqlConnector's message is not repeated: it can quote the keyword or value that failed, part of a password.
             errors.Add($"{key}:ConnectionString is not a valid connection string: a keyword is unknown or a value does not parse "
                 + "(see the MySqlConnector connection string options).");
+        }
+    }
+
+    private static void Redis(List<string> errors, string key, RedisProbeOptions redis, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, redis.Timeout, options);
+        if (string.IsNullOrWhiteSpace(redis.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this Redis.");
+            return;
+        }
+
+        if (RedisConnection.TryParse(redis.ConnectionString) is not { } parsed)
+        {
+            // StackExchange.Redis's message is not repeated: it quotes the keyword or value that failed, and in
+            // "password=a,b=c" that is part of the password.
+            errors.Add($"{key}:ConnectionString is not a valid StackExchange.Redis configuration string: a keyword is unknown or a value does not parse "
+                + "(see the StackExchange.Redis configuration options).");
+        }
+        else if (parsed.EndPoints.Count == 0)
+        {
+            errors.Add($"{key}:ConnectionString names no host:port.");
         }
     }
 

@@ -5,6 +5,7 @@ using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
 using HealthService.Probes.Tcp;
 using HealthService.Probes.Tls;
@@ -59,6 +60,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>MySQL, MariaDB and Aurora MySQL databases by name: <c>Health:MySql:&lt;name&gt;:ConnectionString</c>, ...</summary>
     public Dictionary<string, MySqlProbeOptions> MySql { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Redis servers by name: <c>Health:Redis:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, RedisProbeOptions> Redis { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>External HTTP APIs by name: <c>Health:Http:&lt;name&gt;:Url</c>, ...</summary>
     public Dictionary<string, HttpProbeOptions> Http { get; set; } = new(StringComparer.OrdinalIgnoreCase);

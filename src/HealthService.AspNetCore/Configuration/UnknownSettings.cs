@@ -7,6 +7,7 @@ using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
 using HealthService.Probes.Tcp;
 using HealthService.Probes.Tls;
@@ -38,6 +39,7 @@ internal static class UnknownSettings
         [typeof(DiskProbeOptions)] = Settable(typeof(DiskProbeOptions).GetProperties(Public)),
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
         [typeof(MySqlProbeOptions)] = Settable(typeof(MySqlProbeOptions).GetProperties(Public)),
+        [typeof(RedisProbeOptions)] = Settable(typeof(RedisProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
         [typeof(TcpProbeOptions)] = Settable(typeof(TcpProbeOptions).GetProperties(Public)),

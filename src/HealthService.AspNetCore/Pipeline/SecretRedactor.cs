@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using HealthService.Configuration;
+using HealthService.Probes.Redis;
 using MySqlConnector;
 using Npgsql;
 
@@ -43,6 +44,11 @@ internal sealed partial class SecretRedactor
         foreach (var mysql in options.MySql.Values)
         {
             AddMySqlPassword(secrets, mysql.ConnectionString);
+        }
+
+        foreach (var redis in options.Redis.Values)
+        {
+            Add(secrets, RedisConnection.TryParse(redis.ConnectionString)?.Password);
         }
 
         Add(secrets, options.Details.ApiKey);

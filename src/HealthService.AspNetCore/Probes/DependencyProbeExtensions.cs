@@ -4,6 +4,7 @@ using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
 using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Tcp;
 using HealthService.Probes.Tls;
 
@@ -28,6 +29,11 @@ internal static class DependencyProbeExtensions
         foreach (var (name, mysql) in options.MySql)
         {
             builder.AddMySqlProbe($"mysql:{name}", mysql, options.DeadlineOf(mysql.Timeout));
+        }
+
+        foreach (var (name, redis) in options.Redis)
+        {
+            builder.AddRedisProbe($"redis:{name}", redis, options.DeadlineOf(redis.Timeout));
         }
 
         foreach (var (name, http) in options.Http)

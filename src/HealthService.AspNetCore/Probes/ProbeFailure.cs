@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using HealthService.Probes.Http;
 using MySqlConnector;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace HealthService.Probes;
 
@@ -38,13 +39,31 @@ internal static class ProbeFailure
         HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "TLS error",
         HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => "connection closed before a complete response",
         HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse } => "invalid HTTP response",
+        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => "authentication failed",
+        RedisServerException redis when IsRedisAuthentication(redis.Message) => "authentication failed",
         AuthenticationException => "TLS error",
         TimeoutException or OperationCanceledException => "timed out",
         // Connection errors and I/O errors are categorised by their inner socket error when there is one.
         HttpRequestException { InnerException: null } => "connection failed",
         IOException { InnerException: null } => "connection closed",
+        RedisConnectionException { InnerException: null } redis => Redis(redis.FailureType),
         _ => null,
     };
+
+    // Without an inner exception the client has no connection and its last attempt raised no error of its own:
+    // the server accepted the connection but did not complete the handshake in time.
+    private static string Redis(ConnectionFailureType failure) => failure switch
+    {
+        ConnectionFailureType.UnableToResolvePhysicalConnection or ConnectionFailureType.UnableToConnect => "timed out (no connection established)",
+        ConnectionFailureType.SocketClosed or ConnectionFailureType.ConnectionDisposed => "connection closed",
+        ConnectionFailureType.Loading => "server loading its dataset",
+        ConnectionFailureType.ProtocolFailure or ConnectionFailureType.ResponseIntegrityFailure => "protocol error",
+        _ => "connection failed",
+    };
+
+    // Redis answers NOAUTH (no password sent) or WRONGPASS (wrong user or password); only the code is read.
+    private static bool IsRedisAuthentication(string message) =>
+        message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("WRONGPASS", StringComparison.Ordinal);
 
     private static string Postgres(string sqlState) => sqlState switch
     {
