@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL server, HAProxy, npm and the CloudFormation resource specification.
+# (clang, zlib1g-dev), the PostgreSQL, MariaDB and Redis servers, HAProxy, dnsmasq, npm and the CloudFormation
+# resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,11 +35,46 @@ if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 
+# The MySQL probe's tests start real MariaDB servers (tests/HealthService.Tests/Infrastructure/MariaDbServer.cs): they
+# need mariadbd and mariadb-install-db from HEALTHSERVICE_TEST_MARIADB_BIN or the Debian package. Only the binaries
+# are used: the package's own service is not started (policy-rc.d), nor needed.
+if [ -z "${HEALTHSERVICE_TEST_MARIADB_BIN:-}" ] && { [ ! -x /usr/sbin/mariadbd ] || [ ! -x /usr/bin/mariadb-install-db ]; }; then
+  echo "==> Installing the MariaDB server for the integration tests (Debian package mariadb-server)"
+  "${as_root[@]}" apt-get update -qq
+  policy_rc_d=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy_rc_d" ]; then
+    # Keep the package's service from starting while it installs; removed again afterwards.
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy_rc_d" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy_rc_d"
+    trap '"${as_root[@]}" rm -f "$policy_rc_d"' EXIT
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server >/dev/null
+  if [ -n "$(trap -p EXIT)" ]; then
+    "${as_root[@]}" rm -f "$policy_rc_d"
+    trap - EXIT
+  fi
+fi
+
+# The Redis probe tests start real Redis servers (tests/HealthService.Tests/Infrastructure/RedisServer.cs).
+if [ -z "${HEALTHSERVICE_TEST_REDIS_SERVER:-}" ] && [ ! -x /usr/bin/redis-server ]; then
+  echo "==> Installing the Redis server for the integration tests (Debian package redis-server)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+
 # The fleet test puts a real HAProxy in front of three service processes.
 if [ -z "${HEALTHSERVICE_TEST_HAPROXY:-}" ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
   echo "==> Installing HAProxy for the fleet test (Debian package haproxy)"
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+fi
+
+# The DNS probe tests start a real DNS server on loopback (tests/HealthService.Tests/Infrastructure/DnsmasqServer.cs):
+# dnsmasq from HEALTHSERVICE_TEST_DNSMASQ or PATH; dnsmasq-base is the binary without the system service.
+if [ -z "${HEALTHSERVICE_TEST_DNSMASQ:-}" ] && ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
+  echo "==> Installing dnsmasq for the DNS probe tests (Debian package dnsmasq-base)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsmasq-base >/dev/null
 fi
 
 # The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).

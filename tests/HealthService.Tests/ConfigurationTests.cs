@@ -55,6 +55,13 @@ public sealed class ConfigurationTests
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Timeout=00:00:06", "Health:Postgres:main:Timeout must be greater than zero and no longer than Health:Interval")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Query= ", "Health:Postgres:main:Query must not be empty")]
     [InlineData("Health:Postgres:main:ConnectionString=Host=db|Health:Postgres:main:Port=5432", "Health:Postgres:main:Port is not a known setting")]
+    [InlineData("Health:MySql:main:Critical=true", "Health:MySql:main:ConnectionString is required")]
+    [InlineData("Health:MySql:main:ConnectionString=Server=db;Pasword=hunter2", "Health:MySql:main:ConnectionString is not a valid connection string")]
+    [InlineData("Health:MySql:main:ConnectionString=Server=db;Port=eighty;Password=hunter2", "Health:MySql:main:ConnectionString is not a valid connection string")]
+    [InlineData("Health:MySql:main:ConnectionString=Server=db;Password=pa;hunter2=ss", "Health:MySql:main:ConnectionString is not a valid connection string")] // an unquoted ';' inside the password
+    [InlineData("Health:MySql:main:ConnectionString=User ID=app;Password=hunter2", "Health:MySql:main:ConnectionString names no Server")]
+    [InlineData("Health:MySql:main:ConnectionString=Server=db|Health:MySql:main:Timeout=00:00:00", "Health:MySql:main:Timeout must be greater than zero")]
+    [InlineData("Health:MySql:main:ConnectionString=Server=db|Health:MySql:main:Query=SELECT 1", "Health:MySql:main:Query is not a known setting")]
     [InlineData("Health:Details:Enabled=true|Health:Details:ApiKey=hunter2", "Health:Details:ApiKey must be at least 16 characters")]
     [InlineData("Health:Details:Enabled=true|Health:Maintenance:ApiKey=hunter2", "Health:Maintenance:ApiKey must be at least 16 characters")]
     [InlineData("Health:Details:Enabled=true|Health:Details:ApiKey=hunter2-hunter2-hunter2|Health:Maintenance:ApiKey=hunter2-hunter2-hunter2", "Health:Maintenance:ApiKey and Health:Details:ApiKey must differ")]

@@ -82,6 +82,7 @@ public sealed class ProcessTests
     [InlineData("Health__Timeout", "soon", "Failed to convert configuration value 'soon' at 'Health:Timeout'")]
     [InlineData("Health__Intervall", "00:00:05", "Health:Intervall is not a known setting")]
     [InlineData("Health__Memory__UnhealthyPercent", "150", "Health:Memory:UnhealthyPercent must be a percentage")]
+    [InlineData("Health__MySql__main__ConnectionString", "Server=db;Port=eighty;Password=hunter2", "Health:MySql:main:ConnectionString is not a valid connection string")]
     public async Task A_bad_setting_stops_start_up_with_one_line_naming_the_key(string variable, string value, string expected)
     {
         await using var service = ServiceProcess.Start(Env((variable, value)));

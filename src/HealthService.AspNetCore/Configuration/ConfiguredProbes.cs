@@ -30,6 +30,16 @@ internal static class ConfiguredProbes
             yield return new($"postgres:{name}", $"{section}:Postgres:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
         }
 
+        foreach (var (name, p) in options.MySql)
+        {
+            yield return new($"mysql:{name}", $"{section}:MySql:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, p) in options.Redis)
+        {
+            yield return new($"redis:{name}", $"{section}:Redis:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
         foreach (var (name, p) in options.Http)
         {
             yield return new($"http:{name}", $"{section}:Http:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
@@ -38,6 +48,21 @@ internal static class ConfiguredProbes
         foreach (var (name, p) in options.Command)
         {
             yield return new($"command:{name}", $"{section}:Command:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, p) in options.Tcp)
+        {
+            yield return new($"tcp:{name}", $"{section}:Tcp:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, p) in options.Tls)
+        {
+            yield return new($"tls:{name}", $"{section}:Tls:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
+        }
+
+        foreach (var (name, p) in options.Dns)
+        {
+            yield return new($"dns:{name}", $"{section}:Dns:{name}", true, p.Critical, p.Timeout, p.Interval, p.FailuresBeforeUnhealthy, p.SuccessesBeforeHealthy);
         }
     }
 

@@ -1,12 +1,16 @@
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
+using MySqlConnector;
 using Npgsql;
 
 namespace HealthService.Configuration;
 
 /// <summary>
-/// Start-up checks of <c>Health:Postgres</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
+/// Start-up checks of <c>Health:Postgres</c>, <c>Health:MySql</c>, <c>Health:Http</c> and <c>Health:Command</c>. Messages name the key
 /// and never repeat a connection string, URL or header value: those can hold secrets.
 /// </summary>
 internal static class DependencyProbeValidation
@@ -18,6 +22,16 @@ internal static class DependencyProbeValidation
             Postgres(errors, $"{options.SectionPath}:Postgres:{name}", postgres, options);
         }
 
+        foreach (var (name, mysql) in options.MySql)
+        {
+            MySql(errors, $"{options.SectionPath}:MySql:{name}", mysql, options);
+        }
+
+        foreach (var (name, redis) in options.Redis)
+        {
+            Redis(errors, $"{options.SectionPath}:Redis:{name}", redis, options);
+        }
+
         foreach (var (name, http) in options.Http)
         {
             Http(errors, $"{options.SectionPath}:Http:{name}", http, options);
@@ -26,6 +40,11 @@ internal static class DependencyProbeValidation
         foreach (var (name, command) in options.Command)
         {
             Command(errors, $"{options.SectionPath}:Command:{name}", command, options);
+        }
+
+        foreach (var (name, dns) in options.Dns)
+        {
+            Dns(errors, $"{options.SectionPath}:Dns:{name}", dns, options);
         }
     }
 
@@ -59,6 +78,56 @@ internal static class DependencyProbeValidation
                 + (ex is ArgumentException
                     ? "a keyword is unknown or a value does not parse (see the Npgsql connection string parameters)."
                     : "it does not parse as keyword=value pairs."));
+        }
+    }
+
+    private static void MySql(List<string> errors, string key, MySqlProbeOptions mysql, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, mysql.Timeout, options);
+        if (string.IsNullOrWhiteSpace(mysql.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this database.");
+            return;
+        }
+
+        try
+        {
+            var settings = new MySqlConnectionStringBuilder(mysql.ConnectionString);
+            if (string.IsNullOrWhiteSpace(settings.Server))
+            {
+                errors.Add($"{key}:ConnectionString names no Server.");
+            }
+
+            // Values are only parsed when read: a port or timeout that is not a number fails here, not at the first round.
+            _ = MySqlProbeExtensions.BoundedConnectionString(mysql.ConnectionString, TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException or InvalidOperationException)
+        {
+            // MySqlConnector's message is not repeated: it can quote the keyword or value that failed, part of a password.
+            errors.Add($"{key}:ConnectionString is not a valid connection string: a keyword is unknown or a value does not parse "
+                + "(see the MySqlConnector connection string options).");
+        }
+    }
+
+    private static void Redis(List<string> errors, string key, RedisProbeOptions redis, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, redis.Timeout, options);
+        if (string.IsNullOrWhiteSpace(redis.ConnectionString))
+        {
+            errors.Add($"{key}:ConnectionString is required to probe this Redis.");
+            return;
+        }
+
+        if (RedisConnection.TryParse(redis.ConnectionString) is not { } parsed)
+        {
+            // StackExchange.Redis's message is not repeated: it quotes the keyword or value that failed, and in
+            // "password=a,b=c" that is part of the password.
+            errors.Add($"{key}:ConnectionString is not a valid StackExchange.Redis configuration string: a keyword is unknown or a value does not parse "
+                + "(see the StackExchange.Redis configuration options).");
+        }
+        else if (parsed.EndPoints.Count == 0)
+        {
+            errors.Add($"{key}:ConnectionString names no host:port.");
         }
     }
 
@@ -109,6 +178,24 @@ internal static class DependencyProbeValidation
             {
                 errors.Add($"{key}:Environment:{name} must not contain a NUL character.");
             }
+        }
+    }
+
+    private static void Dns(List<string> errors, string key, DnsProbeOptions dns, HealthServiceOptions options)
+    {
+        ValidateTimeout(errors, key, dns.Timeout, options);
+        if (string.IsNullOrWhiteSpace(dns.Host))
+        {
+            errors.Add($"{key}:Host is required to probe this name.");
+        }
+        else if (!DnsServerAddress.IsHostName(dns.Host))
+        {
+            errors.Add($"{key}:Host must be a DNS host name such as orders.internal.example.com: letters, digits, hyphens and dots, at most 253 characters (was '{dns.Host}').");
+        }
+
+        if (dns.Server is not null && DnsServerAddress.Parse(dns.Server) is null)
+        {
+            errors.Add($"{key}:Server must be an IP address and port such as 169.254.169.253:53 (was '{dns.Server}').");
         }
     }
 

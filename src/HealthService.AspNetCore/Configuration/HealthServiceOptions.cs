@@ -1,9 +1,14 @@
 using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 using HealthService.Telemetry;
 
 namespace HealthService.Configuration;
@@ -53,11 +58,26 @@ public sealed class HealthServiceOptions
     /// <summary>PostgreSQL databases by name: <c>Health:Postgres:&lt;name&gt;:ConnectionString</c>, ...</summary>
     public Dictionary<string, PostgresProbeOptions> Postgres { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>MySQL, MariaDB and Aurora MySQL databases by name: <c>Health:MySql:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, MySqlProbeOptions> MySql { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Redis servers by name: <c>Health:Redis:&lt;name&gt;:ConnectionString</c>, ...</summary>
+    public Dictionary<string, RedisProbeOptions> Redis { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>External HTTP APIs by name: <c>Health:Http:&lt;name&gt;:Url</c>, ...</summary>
     public Dictionary<string, HttpProbeOptions> Http { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Executables by name: <c>Health:Command:&lt;name&gt;:Path</c>, ...</summary>
     public Dictionary<string, CommandProbeOptions> Command { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>TCP addresses by name: <c>Health:Tcp:&lt;name&gt;:Address</c>, ...</summary>
+    public Dictionary<string, TcpProbeOptions> Tcp { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>TLS endpoints and their certificates by name: <c>Health:Tls:&lt;name&gt;:Address</c>, ...</summary>
+    public Dictionary<string, TlsProbeOptions> Tls { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Host names to resolve, by name: <c>Health:Dns:&lt;name&gt;:Host</c>, ...</summary>
+    public Dictionary<string, DnsProbeOptions> Dns { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Who may read <c>/health/details</c> (and whether the operator endpoints are served at all).</summary>
     public DetailsOptions Details { get; set; } = new();

@@ -51,6 +51,7 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
             ValidateResourceProbe(errors, $"{section}:Cpu", options.Cpu, options.Interval, section);
             ValidateResourceProbe(errors, $"{section}:Disk", options.Disk, options.Interval, section);
             DependencyProbeValidation.Validate(errors, options);
+            NetworkProbeValidation.Validate(errors, options);
             Alerts.AlertOptionsValidation.Validate(errors, options.Alerts, $"{section}:Alerts");
         }
 

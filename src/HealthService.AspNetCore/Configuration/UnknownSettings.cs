@@ -3,9 +3,14 @@ using HealthService.Alerts;
 using HealthService.Endpoints;
 using HealthService.Identity;
 using HealthService.Probes.Command;
+using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
+using HealthService.Probes.MySql;
 using HealthService.Probes.Postgres;
+using HealthService.Probes.Redis;
 using HealthService.Probes.Resources;
+using HealthService.Probes.Tcp;
+using HealthService.Probes.Tls;
 using HealthService.Telemetry;
 using HealthService.Telemetry.CloudWatch;
 
@@ -33,8 +38,13 @@ internal static class UnknownSettings
         [typeof(CpuProbeOptions)] = Settable(typeof(CpuProbeOptions).GetProperties(Public)),
         [typeof(DiskProbeOptions)] = Settable(typeof(DiskProbeOptions).GetProperties(Public)),
         [typeof(PostgresProbeOptions)] = Settable(typeof(PostgresProbeOptions).GetProperties(Public)),
+        [typeof(MySqlProbeOptions)] = Settable(typeof(MySqlProbeOptions).GetProperties(Public)),
+        [typeof(RedisProbeOptions)] = Settable(typeof(RedisProbeOptions).GetProperties(Public)),
         [typeof(HttpProbeOptions)] = Settable(typeof(HttpProbeOptions).GetProperties(Public)),
         [typeof(CommandProbeOptions)] = Settable(typeof(CommandProbeOptions).GetProperties(Public)),
+        [typeof(TcpProbeOptions)] = Settable(typeof(TcpProbeOptions).GetProperties(Public)),
+        [typeof(TlsProbeOptions)] = Settable(typeof(TlsProbeOptions).GetProperties(Public)),
+        [typeof(DnsProbeOptions)] = Settable(typeof(DnsProbeOptions).GetProperties(Public)),
         [typeof(DetailsOptions)] = Settable(typeof(DetailsOptions).GetProperties(Public)),
         [typeof(MaintenanceOptions)] = Settable(typeof(MaintenanceOptions).GetProperties(Public)),
         [typeof(GrpcOptions)] = Settable(typeof(GrpcOptions).GetProperties(Public)),

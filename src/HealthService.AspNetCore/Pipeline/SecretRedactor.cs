@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using HealthService.Configuration;
+using HealthService.Probes.Redis;
+using MySqlConnector;
 using Npgsql;
 
 namespace HealthService.Pipeline;
@@ -37,6 +39,16 @@ internal sealed partial class SecretRedactor
         foreach (var postgres in options.Postgres.Values)
         {
             AddPassword(secrets, postgres.ConnectionString);
+        }
+
+        foreach (var mysql in options.MySql.Values)
+        {
+            AddMySqlPassword(secrets, mysql.ConnectionString);
+        }
+
+        foreach (var redis in options.Redis.Values)
+        {
+            Add(secrets, RedisConnection.TryParse(redis.ConnectionString)?.Password);
         }
 
         Add(secrets, options.Details.ApiKey);
@@ -159,6 +171,23 @@ internal sealed partial class SecretRedactor
         try
         {
             Add(secrets, new NpgsqlConnectionStringBuilder(connectionString).Password);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Does not parse: start-up validation reports it, and there is no password to take from it.
+        }
+    }
+
+    private static void AddMySqlPassword(HashSet<string> secrets, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return;
+        }
+
+        try
+        {
+            Add(secrets, new MySqlConnectionStringBuilder(connectionString).Password);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {

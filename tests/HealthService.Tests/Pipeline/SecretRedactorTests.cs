@@ -20,6 +20,8 @@ public sealed class SecretRedactorTests
 
     [Theory]
     [InlineData("Health:Postgres:orders:ConnectionString", "Host=db;Username=app;Password=pg-s3cret", "pg-s3cret")]
+    [InlineData("Health:MySql:orders:ConnectionString", "Server=db;User ID=app;Password=my-s3cret", "my-s3cret")]
+    [InlineData("Health:MySql:orders:ConnectionString", "Server=db;User ID=app;pwd='my s3cret;with=semicolon'", "my s3cret;with=semicolon")]
     [InlineData("Health:Details:ApiKey", "k3y-for-the-detailed-view-0123456789", "k3y-for-the-detailed-view-0123456789")]
     [InlineData("Health:Maintenance:ApiKey", "k3y-for-maintenance-writes-9876543210", "k3y-for-maintenance-writes-9876543210")]
     [InlineData("Health:Http:payments:Headers:X-Api-Key", "pay-k3y-42", "pay-k3y-42")]

@@ -12,13 +12,17 @@ internal sealed class HttpDependencyHealthCheck : IHealthCheck
 {
     private readonly UriHealthCheck _inner;
     private readonly string _target;
+    private readonly ServerCertificateCapture? _certificate;
+    private readonly TimeProvider _time;
 
-    public HttpDependencyHealthCheck(HttpProbeOptions options, TimeSpan deadline, Func<HttpClient> client)
+    public HttpDependencyHealthCheck(HttpProbeOptions options, TimeSpan deadline, Func<HttpClient> client, ServerCertificateCapture? certificate = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var uri = new Uri(options.Url!, UriKind.Absolute);
         var method = new HttpMethod(options.Method.ToUpperInvariant());
         _target = $"{method} {uri.Scheme}://{uri.Authority}";
+        _certificate = uri.Scheme == Uri.UriSchemeHttps ? certificate : null;
+        _time = time ?? TimeProvider.System;
         _inner = new UriHealthCheck(
             new UriHealthCheckOptions().AddUri(uri, request =>
             {
@@ -32,12 +36,14 @@ internal sealed class HttpDependencyHealthCheck : IHealthCheck
     {
         ArgumentNullException.ThrowIfNull(context);
         var result = await _inner.CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
+        // An https dependency's certificate: when it expires (notAfter, daysLeft), also when the handshake failed.
+        var data = _certificate?.Latest?.Data(_time.GetUtcNow());
         if (result.Status == HealthStatus.Healthy)
         {
-            return HealthCheckResult.Healthy($"{_target} answered with an expected status");
+            return HealthCheckResult.Healthy($"{_target} answered with an expected status", data);
         }
 
         var reason = result.Exception is { } ex ? ProbeFailure.Describe(ex) : "cancelled";
-        return new HealthCheckResult(context.Registration.FailureStatus, $"{_target}: {reason}", result.Exception);
+        return new HealthCheckResult(context.Registration.FailureStatus, $"{_target}: {reason}", result.Exception, data);
     }
 }

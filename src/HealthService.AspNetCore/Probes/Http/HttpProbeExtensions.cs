@@ -1,4 +1,6 @@
+using System.Net.Security;
 using HealthService.Pipeline;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Probes.Http;
@@ -21,6 +23,7 @@ internal static class HttpProbeExtensions
         }
 
         var clientName = "health-probe:" + name;
+        var certificate = new ServerCertificateCapture();
         builder.Services.AddHttpClient(clientName)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -29,17 +32,19 @@ internal static class HttpProbeExtensions
                 UseCookies = false,
                 ConnectTimeout = deadline,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = certificate.Validate },
             })
             .AddHttpMessageHandler(() => new ConfiguredHeadersHandler(options.Headers))
             .AddHttpMessageHandler(() => new ExpectedStatusHandler(expected))
             .RemoveAllLoggers();
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder.Add(new HealthCheckRegistration(
             name,
             services =>
             {
                 var clients = services.GetRequiredService<IHttpClientFactory>();
-                return new HttpDependencyHealthCheck(options, deadline, () => clients.CreateClient(clientName));
+                return new HttpDependencyHealthCheck(options, deadline, () => clients.CreateClient(clientName), certificate, services.GetRequiredService<TimeProvider>());
             },
             failureStatus,
             tags ?? HealthTags.For(options.Critical),

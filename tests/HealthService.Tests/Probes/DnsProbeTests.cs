@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using HealthService.Probes.Dns;
+using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthService.Tests.Probes;
+
+/// <summary>DNS probes against a real DNS server on loopback (dnsmasq), a broken one, and the system resolver.</summary>
+public sealed class DnsProbeTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<HealthCheckResult> CheckAsync(string host, IPEndPoint? server, TimeSpan? deadline = null)
+    {
+        var check = new DnsHealthCheck(host, server, deadline ?? Deadline);
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("dns:test", check, null, null) };
+        return check.CheckHealthAsync(context, Ct);
+    }
+
+    [Fact]
+    public async Task A_name_the_server_knows_is_healthy_with_its_addresses_and_the_time_it_took()
+    {
+        await using var dns = await DnsmasqServer.StartAsync();
+
+        var result = await CheckAsync(DnsmasqServer.KnownName, dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal($"ok.test via {dns.Server} resolved", result.Description);
+        Assert.Equal("127.0.0.7, ::7", result.Data["addresses"]);
+        Assert.Equal(2, result.Data["addressCount"]);
+        Assert.InRange((double)result.Data["resolveMs"], 0, 1000);
+    }
+
+    [Fact]
+    public async Task A_name_that_does_not_exist_is_NXDOMAIN()
+    {
+        await using var dns = await DnsmasqServer.StartAsync();
+
+        var result = await CheckAsync(DnsmasqServer.MissingName, dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal($"missing.test via {dns.Server}: NXDOMAIN", result.Description);
+    }
+
+    [Fact]
+    public async Task A_refused_query_is_REFUSED()
+    {
+        await using var dns = await DnsmasqServer.StartAsync();
+
+        var result = await CheckAsync(DnsmasqServer.RefusedName, dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal($"x.refused.test via {dns.Server}: REFUSED", result.Description);
+    }
+
+    [Fact]
+    public async Task A_server_failure_is_SERVFAIL()
+    {
+        await using var dns = FakeDnsServer.ServFail();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal($"db.internal.example via {dns.EndPoint}: SERVFAIL", result.Description);
+    }
+
+    [Fact]
+    public async Task A_truncated_answer_is_asked_again_over_TCP()
+    {
+        await using var dns = FakeDnsServer.TruncatedOverUdp();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
+        Assert.Equal(2, dns.TcpQueries);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_times_out_at_the_deadline()
+    {
+        await using var dns = FakeDnsServer.Silent();
+        var started = Stopwatch.StartNew();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint, TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal($"db.internal.example via {dns.EndPoint}: timed out after 0.3 s", result.Description);
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(290), TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task Localhost_resolves_through_the_system_resolver()
+    {
+        // /etc/hosts answers: no network needed. A name under .invalid is not tested this way: without a reachable
+        // resolver getaddrinfo times out (SERVFAIL or no answer), with one it is NXDOMAIN, so the outcome depends on
+        // the machine.
+        var result = await CheckAsync("localhost", server: null);
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal("localhost resolved", result.Description);
+        Assert.Contains("127.0.0.1", (string)result.Data["addresses"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_details_view_shows_a_failing_name_as_reported_only_while_health_stays_200()
+    {
+        await using var dns = await DnsmasqServer.StartAsync();
+        var port = ServiceProcess.FreeLoopbackPort();
+        var localPort = ServiceProcess.FreeLoopbackPort();
+        await using var service = ServiceProcess.Start(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Health__Interval"] = "00:00:00.500",
+            ["Health__Timeout"] = "00:00:00.400",
+            ["Health__Details__Enabled"] = "true",
+            ["Health__Details__LocalPort"] = localPort.ToString(CultureInfo.InvariantCulture),
+            ["Health__Dns__db__Host"] = DnsmasqServer.KnownName,
+            ["Health__Dns__db__Server"] = dns.Server,
+            ["Health__Dns__gone__Host"] = DnsmasqServer.MissingName,
+            ["Health__Dns__gone__Server"] = dns.Server,
+        });
+
+        await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
+        using var client = new HttpClient();
+        var entries = JsonNode.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{localPort}/health/details"), Ct))!["entries"]!;
+
+        var db = entries["dns:db"]!;
+        Assert.Equal("Healthy", db["status"]!.GetValue<string>());
+        Assert.Equal("127.0.0.7, ::7", db["data"]!["addresses"]!.GetValue<string>());
+        Assert.Equal(2, db["data"]!["addressCount"]!.GetValue<int>());
+        var gone = entries["dns:gone"]!;
+        Assert.Equal("Unhealthy", gone["status"]!.GetValue<string>());
+        Assert.Equal($"missing.test via {dns.Server}: NXDOMAIN", gone["description"]!.GetValue<string>());
+        Assert.Equal("non-critical", Assert.Single(gone["tags"]!.AsArray())!.GetValue<string>());
+        Assert.Equal("OK", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/health"), Ct));
+    }
+
+    [Theory]
+    [InlineData("Host", "bad name!", "Health:Dns:db:Host must be a DNS host name")]
+    [InlineData("Host", "10.0.0.2", "Health:Dns:db:Host must be a DNS host name")]
+    [InlineData("Server", "resolver.internal:53", "Health:Dns:db:Server must be an IP address and port")]
+    public async Task A_bad_setting_stops_start_up_with_exit_78_naming_the_key(string setting, string value, string message)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreeLoopbackPort()}",
+            ["Health__Dns__db__Host"] = "db.internal.example",
+            [$"Health__Dns__db__{setting}"] = value,
+        };
+        await using var service = ServiceProcess.Start(environment);
+
+        Assert.Equal(78, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var line = Assert.Single(service.StandardError);
+        Assert.StartsWith("HealthService: configuration error: ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_probe_without_a_host_stops_start_up_naming_the_key()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreeLoopbackPort()}",
+            ["Health__Dns__db__Critical"] = "true",
+        });
+
+        Assert.Equal(78, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Health:Dns:db:Host is required", Assert.Single(service.StandardError), StringComparison.Ordinal);
+    }
+}
