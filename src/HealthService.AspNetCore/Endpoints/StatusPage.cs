@@ -37,8 +37,8 @@ internal static class StatusPage
         "h1{margin:.2rem 0;font-size:1.8rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}" +
         ".w{display:inline-block;padding:.05rem .5rem;border-radius:.3rem;font-weight:600;color:#fff}" +
         ".g{background:#1a7f37}.a{background:#9a5b00}.r{background:#c62828}.b{background:#1f5fbf}" +
-        "svg{display:block;width:100%;height:1rem;margin:.2rem 0}svg rect.g{fill:#1a7f37}svg rect.a{fill:#d08a00}" +
-        "svg rect.r{fill:#c62828}svg rect.b{fill:#1f5fbf}svg rect.n{fill:#8884}" +
+        "svg{display:block;width:100%;height:1rem;margin:.2rem 0}svg rect{fill:#8884}svg path{fill:none;stroke-width:10}" +
+        "svg path.g{stroke:#1a7f37}svg path.a{stroke:#d08a00}svg path.r{stroke:#c62828}svg path.b{stroke:#1f5fbf}" +
         "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #8884;vertical-align:top}" +
         ".runs{font-size:.8rem;margin:.1rem 0}.m{opacity:.75}.t{min-width:12rem}" +
         ".banner{padding:.5rem;border-left:.3rem solid #1f5fbf;background:#1f5fbf22}" +
@@ -164,12 +164,20 @@ internal static class StatusPage
         var total = (end - start).TotalMilliseconds;
         html.Append(CultureInfo.InvariantCulture, $"<svg viewBox=\"0 0 {Width} {Height}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"")
             .Append(Encode($"{subject}: timeline of the last {Age(end - start)}, described below")).Append("\">")
-            .Append(CultureInfo.InvariantCulture, $"<rect class=\"n\" width=\"{Width}\" height=\"{Height}\"/>");
-        foreach (var run in runs)
+            .Append(CultureInfo.InvariantCulture, $"<rect width=\"{Width}\" height=\"{Height}\"/>");
+
+        // One path per colour, each run a stroke as thick as the picture: a few bytes a run, however many runs.
+        foreach (var colour in runs.GroupBy(run => ClassOf(run.Label)))
         {
-            var x = (run.From - start).TotalMilliseconds / total * Width;
-            var width = (run.To - run.From).TotalMilliseconds / total * Width;
-            html.Append(CultureInfo.InvariantCulture, $"<rect class=\"{ClassOf(run.Label)}\" x=\"{x:0.#}\" width=\"{width:0.#}\" height=\"{Height}\"/>");
+            html.Append("<path class=\"").Append(colour.Key).Append("\" d=\"");
+            foreach (var run in colour)
+            {
+                var x = (run.From - start).TotalMilliseconds / total * Width;
+                var width = (run.To - run.From).TotalMilliseconds / total * Width;
+                html.Append(CultureInfo.InvariantCulture, $"M{x:0.#} {Height / 2}h{width:0.#}");
+            }
+
+            html.Append("\"/>");
         }
 
         html.Append("</svg><p class=\"runs\">");
@@ -185,7 +193,7 @@ internal static class StatusPage
             }
 
             html.AppendJoin(" &middot; ", runs.Skip(Math.Max(0, runs.Count - MaxRunsInText))
-                .Select(run => $"{Minute(run.From)}&ndash;{Minute(run.To)} {Encode(run.Label)}"));
+                .Select(run => $"{Time(run.From)}&ndash;{Time(run.To)} {Encode(run.Label)}"));
         }
 
         html.Append("</p>");
@@ -256,8 +264,6 @@ internal static class StatusPage
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-
-    private static string Minute(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture);
 
     private static string DateAndTime(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
