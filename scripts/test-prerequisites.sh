@@ -35,31 +35,35 @@ if [ -z "${HEALTHSERVICE_TEST_PG_BIN:-}" ] && ! postgres_binaries_found; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 
-# The MySQL probe's tests start real MariaDB servers (tests/HealthService.Tests/Infrastructure/MariaDbServer.cs): they
-# need mariadbd and mariadb-install-db from HEALTHSERVICE_TEST_MARIADB_BIN or the Debian package. Only the binaries
-# are used: the package's own service is not started (policy-rc.d), nor needed.
-if [ -z "${HEALTHSERVICE_TEST_MARIADB_BIN:-}" ] && { [ ! -x /usr/sbin/mariadbd ] || [ ! -x /usr/bin/mariadb-install-db ]; }; then
-  echo "==> Installing the MariaDB server for the integration tests (Debian package mariadb-server)"
+# Installs Debian packages whose own service must not start (the tests start their own servers, unprivileged, on
+# random ports): policy-rc.d refuses every service start while they install, and is removed again afterwards.
+install_without_starting() {
   "${as_root[@]}" apt-get update -qq
-  policy_rc_d=/usr/sbin/policy-rc.d
+  local policy_rc_d=/usr/sbin/policy-rc.d created=0
   if [ ! -e "$policy_rc_d" ]; then
-    # Keep the package's service from starting while it installs; removed again afterwards.
     printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy_rc_d" >/dev/null
     "${as_root[@]}" chmod 755 "$policy_rc_d"
-    trap '"${as_root[@]}" rm -f "$policy_rc_d"' EXIT
+    created=1
+    trap '"${as_root[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server >/dev/null
-  if [ -n "$(trap -p EXIT)" ]; then
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  if [ "$created" -eq 1 ]; then
     "${as_root[@]}" rm -f "$policy_rc_d"
     trap - EXIT
   fi
+}
+
+# The MySQL probe's tests start real MariaDB servers (tests/HealthService.Tests/Infrastructure/MariaDbServer.cs): they
+# need mariadbd and mariadb-install-db from HEALTHSERVICE_TEST_MARIADB_BIN or the Debian package.
+if [ -z "${HEALTHSERVICE_TEST_MARIADB_BIN:-}" ] && { [ ! -x /usr/sbin/mariadbd ] || [ ! -x /usr/bin/mariadb-install-db ]; }; then
+  echo "==> Installing the MariaDB server for the integration tests (Debian package mariadb-server)"
+  install_without_starting mariadb-server
 fi
 
 # The Redis probe tests start real Redis servers (tests/HealthService.Tests/Infrastructure/RedisServer.cs).
 if [ -z "${HEALTHSERVICE_TEST_REDIS_SERVER:-}" ] && [ ! -x /usr/bin/redis-server ]; then
   echo "==> Installing the Redis server for the integration tests (Debian package redis-server)"
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  install_without_starting redis-server
 fi
 
 # The fleet test puts a real HAProxy in front of three service processes.
