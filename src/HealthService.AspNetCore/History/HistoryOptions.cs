@@ -18,7 +18,7 @@ public sealed class HistoryOptions
     /// <summary>
     /// The most results kept for each probe, and the most readiness transitions kept: 10-100000 (default 3600). The
     /// oldest go first when a probe runs more often than this many times per window, so memory stays bounded
-    /// whatever the intervals: about 40 bytes an entry, for each probe and the transitions.
+    /// whatever the intervals: 32 bytes a result, and a transition about 100 bytes plus its reason.
     /// </summary>
     public int MaxEntries { get; set; } = DefaultMaxEntries;
 }
