@@ -31,6 +31,7 @@ public sealed class BrowserPage : IAsyncDisposable
     private readonly ConcurrentQueue<CspViolation> _cspViolations = new();
     private readonly ConcurrentQueue<string> _failedRequests = new();
     private readonly ConcurrentQueue<string> _foreignRequests = new();
+    private readonly ConcurrentDictionary<IRequest, byte> _pending = new();
 
     private BrowserPage(IBrowserContext context, IPage page, Uri url)
     {
@@ -81,8 +82,17 @@ public sealed class BrowserPage : IAsyncDisposable
     {
         // Network idle (no request for 500 ms) rather than load: the events of late requests and queued violation
         // reports have arrived by then.
-        var response = await Page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
-        Status = response?.Status ?? 0;
+        try
+        {
+            var response = await Page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+            Status = response?.Status ?? 0;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(
+                $"{url} did not load and go quiet within {ActionLimit.TotalSeconds} s; unanswered: [{string.Join(", ", _pending.Keys.Select(r => r.Url))}]; "
+                + $"problems so far: [{string.Join("; ", Problems)}]", e);
+        }
     }
 
     /// <summary>The rendered text (innerText) of the first element matching <paramref name="selector"/>.</summary>
@@ -115,6 +125,8 @@ public sealed class BrowserPage : IAsyncDisposable
         await _context.AddInitScriptAsync(CspListener);
 
         // Aborted here, so a page that is not self-contained sends nothing off the machine; reported by the Request event.
+        // With a route in place Playwright also answers Chromium's own /favicon.ico request itself (it never reaches the
+        // server, nor the events), so a page without an icon is not reported for that 404, whenever it comes.
         await _context.RouteAsync(url => !IsSameOrigin(url), route => route.AbortAsync("blockedbyclient"));
 
         Page.Console += (_, message) =>
@@ -127,12 +139,18 @@ public sealed class BrowserPage : IAsyncDisposable
         Page.PageError += (_, error) => _pageErrors.Enqueue(error);
         Page.Request += (_, request) =>
         {
+            _pending.TryAdd(request, 0);
             if (!IsSameOrigin(request.Url))
             {
                 _foreignRequests.Enqueue(request.Url);
             }
         };
-        Page.RequestFailed += (_, request) => _failedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+        Page.RequestFinished += (_, request) => _pending.TryRemove(request, out byte _);
+        Page.RequestFailed += (_, request) =>
+        {
+            _pending.TryRemove(request, out byte _);
+            _failedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+        };
         Page.Response += (_, response) =>
         {
             if (response.Status >= 400)
