@@ -82,7 +82,7 @@ internal static class StatusPage
         }
 
         html.Append("<section><h2>Readiness, last ").Append(Age(history.Window)).Append("</h2>");
-        AppendTimeline(html, "Readiness", start, now, Timeline.Bucketed(start, now, ReadinessSpans(history, start)));
+        AppendTimeline(html, "Readiness", start, now, ReadinessSpans(history, start));
         html.Append("</section>\n");
 
         AppendProbes(html, history, snapshot, start, now);
@@ -123,7 +123,7 @@ internal static class StatusPage
             html.Append("</td><td data-l=\"Last reason\">").Append(Encode(known ? entry.Description ?? "" : "")).Append("</td>");
             html.Append("<td data-l=\"Last ").Append(Age(history.Window)).Append("\">");
             var results = history.Probes.TryGetValue(name, out var r) ? r : [];
-            AppendTimeline(html, name, start, now, Timeline.Bucketed(start, now, ProbeSpans(results, now)));
+            AppendTimeline(html, name, start, now, ProbeSpans(results, now));
             html.Append("</td></tr>\n");
         }
 
@@ -158,9 +158,14 @@ internal static class StatusPage
         html.Append("</section>\n");
     }
 
-    /// <summary>The timeline as a picture and, for whoever cannot see its colours, the same runs as text.</summary>
-    private static void AppendTimeline(StringBuilder html, string subject, DateTimeOffset start, DateTimeOffset end, IReadOnlyList<Timeline.Span> runs)
+    /// <summary>
+    /// The timeline as a picture, each bucket in its worst state, and, for whoever cannot see its colours or needs the
+    /// exact times, the latest runs as text.
+    /// </summary>
+    private static void AppendTimeline(StringBuilder html, string subject, DateTimeOffset start, DateTimeOffset end, IReadOnlyList<Timeline.Span> spans)
     {
+        var runs = Timeline.Bucketed(start, end, spans);
+        var exact = Timeline.Merged(start, spans);
         var total = (end - start).TotalMilliseconds;
         html.Append(CultureInfo.InvariantCulture, $"<svg viewBox=\"0 0 {Width} {Height}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"")
             .Append(Encode($"{subject}: timeline of the last {Age(end - start)}, described below")).Append("\">")
@@ -181,19 +186,19 @@ internal static class StatusPage
         }
 
         html.Append("</svg><p class=\"runs\">");
-        if (runs.Count == 0)
+        if (exact.Count == 0)
         {
             html.Append("no data");
         }
         else
         {
-            if (runs.Count > MaxRunsInText)
+            if (exact.Count > MaxRunsInText)
             {
                 html.Append("&hellip; ");
             }
 
-            html.AppendJoin(" &middot; ", runs.Skip(Math.Max(0, runs.Count - MaxRunsInText))
-                .Select(run => $"{Time(run.From)}&ndash;{Time(run.To)} {Encode(run.Label)}"));
+            html.AppendJoin(" &middot; ", exact.Skip(Math.Max(0, exact.Count - MaxRunsInText))
+                .Select(run => $"{Time(run.From)}&ndash;{(run.To >= end ? "now" : Time(run.To))} {Encode(run.Label)}"));
         }
 
         html.Append("</p>");

@@ -64,4 +64,33 @@ internal static class Timeline
 
         return runs;
     }
+
+    /// <summary>
+    /// <paramref name="spans"/> in time order with neighbours in the same state joined, clipped to start at
+    /// <paramref name="start"/>: the exact runs the text beside a picture lists.
+    /// </summary>
+    public static IReadOnlyList<Span> Merged(DateTimeOffset start, IReadOnlyList<Span> spans)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        var runs = new List<Span>();
+        foreach (var span in spans)
+        {
+            if (span.To <= start)
+            {
+                continue;
+            }
+
+            var clipped = span.From < start ? span with { From = start } : span;
+            if (runs.Count > 0 && runs[^1].Label == clipped.Label && runs[^1].To >= clipped.From)
+            {
+                runs[^1] = runs[^1] with { To = clipped.To };
+            }
+            else
+            {
+                runs.Add(clipped);
+            }
+        }
+
+        return runs;
+    }
 }

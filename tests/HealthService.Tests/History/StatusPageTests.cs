@@ -98,9 +98,10 @@ public sealed partial class StatusPageTests
         Assert.Contains("<td data-l=\"Probe\"><b>search-api</b></td><td data-l=\"Status\"><span class=\"w a\">Degraded</span></td><td data-l=\"Gates readiness\">reported only</td>", page, StringComparison.Ordinal);
         Assert.Contains("<td data-l=\"At (UTC)\">2026-01-01 00:00:01</td><td data-l=\"From\"><span class=\"w g\">OK</span></td><td data-l=\"To\"><span class=\"w r\">Unhealthy</span></td><td data-l=\"Reason\">orders-db: failing on purpose</td>", page, StringComparison.Ordinal);
 
-        // The timelines say in words what their colours show.
-        Assert.Contains("<p class=\"runs\">23:59:05&ndash;00:00:05 Unhealthy</p>", page, StringComparison.Ordinal);
-        Assert.Contains("<p class=\"runs\">23:59:05&ndash;00:00:05 Degraded</p>", page, StringComparison.Ordinal);
+        // The timelines say in words, to the second, what their colours show by the minute.
+        Assert.Contains("<path class=\"r\" d=\"M590 5h10\"/></svg><p class=\"runs\">00:00:00&ndash;00:00:01 OK &middot; 00:00:01&ndash;now Unhealthy</p>", page, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"runs\">00:00:00&ndash;00:00:01 Healthy &middot; 00:00:01&ndash;now Unhealthy</p>", page, StringComparison.Ordinal);
+        Assert.Contains("<path class=\"a\" d=\"M590 5h10\"/></svg><p class=\"runs\">00:00:00&ndash;now Degraded</p>", page, StringComparison.Ordinal);
     }
 
     [Fact]

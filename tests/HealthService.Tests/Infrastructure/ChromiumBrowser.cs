@@ -64,14 +64,18 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     /// <summary>
     /// Opens <paramref name="url"/> in a new page and returns once it has loaded and the network has been idle for
     /// half a second. <paramref name="headers"/> go with every request of the page (e.g. X-Health-Key). Requests to
-    /// any origin other than <paramref name="url"/>'s are recorded and aborted, never sent.
+    /// any origin other than <paramref name="url"/>'s are recorded and aborted, never sent. <paramref name="viewport"/>
+    /// is the window's size in CSS pixels (default 1280 x 800); a phone's (390 x 844) also makes it a touch screen.
     /// </summary>
-    public async Task<BrowserPage> OpenAsync(Uri url, IReadOnlyDictionary<string, string>? headers = null)
+    public async Task<BrowserPage> OpenAsync(Uri url, IReadOnlyDictionary<string, string>? headers = null, (int Width, int Height)? viewport = null)
     {
+        var (width, height) = viewport ?? (1280, 800);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ExtraHTTPHeaders = headers ?? new Dictionary<string, string>(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = viewport is not null && width < 600,
+            HasTouch = viewport is not null && width < 600,
         });
         try
         {
