@@ -22,8 +22,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     private const int MaxReasonLength = 200;
 
     private readonly Lock _gate = new();
-    private readonly TimeSpan _window;
-    private readonly int _maxEntries;
+    private readonly Lazy<HistoryOptions> _options;
     private readonly TimeProvider _time;
     private readonly HealthSnapshotStore _store;
     private readonly ReadinessDecision _decision;
@@ -34,11 +33,13 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     private DateTimeOffset _since;
     private readonly DateTimeOffset _started;
 
-    public HealthHistory(HistoryOptions options, TimeProvider time, HealthSnapshotStore store, ReadinessDecision decision, MaintenanceState maintenance)
+    /// <param name="options">
+    /// <c>Health:History</c>, read on first use: the options are validated when the host starts, after the endpoints
+    /// that read the history are mapped.
+    /// </param>
+    public HealthHistory(Lazy<HistoryOptions> options, TimeProvider time, HealthSnapshotStore store, ReadinessDecision decision, MaintenanceState maintenance)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _window = options.Window;
-        _maxEntries = options.MaxEntries;
+        _options = options;
         _time = time;
         _store = store;
         _decision = decision;
@@ -48,17 +49,17 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     }
 
     /// <summary>How far back the history reaches.</summary>
-    public TimeSpan Window => _window;
+    public TimeSpan Window => _options.Value.Window;
 
     /// <summary>The most results kept for each probe, and the most transitions kept.</summary>
-    public int MaxEntries => _maxEntries;
+    public int MaxEntries => _options.Value.MaxEntries;
 
     public void OnPublished(HealthSnapshot? previous, HealthSnapshot current, Readiness readiness)
     {
         ArgumentNullException.ThrowIfNull(current);
         lock (_gate)
         {
-            var horizon = _time.GetUtcNow() - _window;
+            var horizon = _time.GetUtcNow() - Window;
             foreach (var (name, entry) in current.Report.Entries)
             {
                 if (!current.ResultTimes.TryGetValue(name, out var at))
@@ -102,7 +103,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
         {
             ObserveReadiness(); // a change by time alone that the watcher has not told yet
             var now = _time.GetUtcNow();
-            var horizon = now - _window;
+            var horizon = now - Window;
             Trim(_transitions, horizon, static transition => transition.At);
             var probes = new SortedDictionary<string, ProbeResultRecord[]>(StringComparer.Ordinal);
             foreach (var (name, log) in _probes)
@@ -111,7 +112,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
                 probes.Add(name, [.. log.Results]);
             }
 
-            return new HistoryView(now, _window, _started, _readiness, _since, [.. _transitions], probes);
+            return new HistoryView(now, Window, _started, _readiness, _since, [.. _transitions], probes);
         }
     }
 
@@ -128,7 +129,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
         var at = _time.GetUtcNow();
         var (reason, probes) = Explain(snapshot, now, at);
         _transitions.Enqueue(new ReadinessTransition(at, _readiness, now, reason, probes));
-        Trim(_transitions, at - _window, static transition => transition.At);
+        Trim(_transitions, at - Window, static transition => transition.At);
         _readiness = now;
         _since = at;
     }
@@ -168,7 +169,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     /// <summary>Drops what is older than the window, and the oldest beyond the bound.</summary>
     private void Trim<T>(Queue<T> entries, DateTimeOffset horizon, Func<T, DateTimeOffset> at)
     {
-        while (entries.Count > _maxEntries || (entries.Count > 0 && at(entries.Peek()) < horizon))
+        while (entries.Count > MaxEntries || (entries.Count > 0 && at(entries.Peek()) < horizon))
         {
             entries.Dequeue();
         }

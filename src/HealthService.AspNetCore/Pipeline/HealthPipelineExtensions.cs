@@ -67,7 +67,7 @@ internal static class HealthPipelineExtensions
 
         // The recent past for /health/history and /health/ui: bounded, in memory, fed by the loop and the watcher.
         services.AddSingleton(provider => new HealthHistory(
-            provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.History,
+            new Lazy<HistoryOptions>(() => provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.History),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<HealthSnapshotStore>(),
             provider.GetRequiredService<ReadinessDecision>(),
