@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing, through apt-get as root or with sudo: the native toolchain
-# (clang, zlib1g-dev), the PostgreSQL, MariaDB and Redis servers, HAProxy, dnsmasq, npm and the CloudFormation
-# resource specification.
+# (clang, zlib1g-dev), the PostgreSQL, MariaDB and Redis servers, HAProxy, dnsmasq, Chromium, npm and the
+# CloudFormation resource specification.
 # Used by scripts/test.sh and scripts/flake-hunt.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +79,14 @@ if [ -z "${HEALTHSERVICE_TEST_DNSMASQ:-}" ] && ! command -v dnsmasq >/dev/null 2
   echo "==> Installing dnsmasq for the DNS probe tests (Debian package dnsmasq-base)"
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsmasq-base >/dev/null
+fi
+
+# The browser tests drive Debian's Chromium through Playwright (tests/HealthService.Tests/Infrastructure/ChromiumBrowser.cs):
+# Playwright's own browser download is never used, its node driver comes with the NuGet package.
+if [ -z "${HEALTHSERVICE_TEST_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "==> Installing Chromium for the browser tests (Debian package chromium)"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 # The deployment tests validate deploy/aws/*.yaml against the CloudFormation resource specification (npm @aws-cdk/cfnspec).

@@ -13,8 +13,9 @@ public static class HealthServiceEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps readiness (<c>/health</c>: <c>200 OK</c> or <c>503</c> with a one-word reason, from the latest snapshot),
-    /// liveness (<c>/health/live</c>), and the operator endpoints, the detailed view (<c>/health/details</c>) and
-    /// maintenance (<c>/health/maintenance</c>), answered only when <c>Health:Details:Enabled</c>, and otherwise
+    /// liveness (<c>/health/live</c>), and the operator endpoints, the detailed view (<c>/health/details</c>),
+    /// maintenance (<c>/health/maintenance</c>), the history (<c>/health/history</c>) and the status page
+    /// (<c>/health/ui</c>), answered only when <c>Health:Details:Enabled</c>, and otherwise
     /// exactly as an unknown path. Routing answers other methods on the
     /// first two with <c>405</c> and an <c>Allow</c> header.
     /// </summary>
@@ -39,6 +40,8 @@ public static class HealthServiceEndpointRouteBuilderExtensions
         var readiness = ActivatorUtilities.CreateInstance<ReadinessEndpoint>(endpoints.ServiceProvider);
         var details = ActivatorUtilities.CreateInstance<DetailsEndpoint>(endpoints.ServiceProvider);
         var maintenance = ActivatorUtilities.CreateInstance<MaintenanceEndpoint>(endpoints.ServiceProvider);
+        var history = ActivatorUtilities.CreateInstance<HistoryEndpoint>(endpoints.ServiceProvider);
+        var statusPage = ActivatorUtilities.CreateInstance<StatusPageEndpoint>(endpoints.ServiceProvider);
         return new CompositeConventionBuilder(
         [
             endpoints.MapMethods(paths.ReadinessPath, GetAndHead, new RequestDelegate(readiness.HandleAsync)).WithDisplayName("Readiness"),
@@ -50,6 +53,8 @@ public static class HealthServiceEndpointRouteBuilderExtensions
             // Every method, so that a caller it does not admit gets the same 404 as on an unknown path (not a 405).
             endpoints.Map(paths.DetailsPath, new RequestDelegate(details.HandleAsync)).WithDisplayName("Details"),
             endpoints.Map(paths.MaintenancePath, new RequestDelegate(maintenance.HandleAsync)).WithDisplayName("Maintenance"),
+            endpoints.Map(paths.HistoryPath, new RequestDelegate(history.HandleAsync)).WithDisplayName("History"),
+            endpoints.Map(paths.StatusPagePath, new RequestDelegate(statusPage.HandleAsync)).WithDisplayName("Status page"),
         ]);
     }
 

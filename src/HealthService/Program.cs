@@ -4,7 +4,7 @@ using HealthService.Hosting;
 using HealthService.Logging;
 using HealthService.Telemetry;
 
-// `HealthService probe|details ...`: the self-probe for health checks and deploy gates, and the detailed view for
+// `HealthService probe|details|history|maintenance ...`: the self-probe for health checks and deploy gates, and the views for
 // operators; commands, no host is built.
 if (Commands.Find(args) is { } command)
 {

@@ -59,7 +59,7 @@ internal static class AlertExtensions
                 () => store.Current is { } snapshot ? (snapshot, decision.Of(snapshot)) : null);
         });
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<AlertTracker>());
-        services.AddHostedService<AlertReadinessWatcher>();
+        services.AddSingleton<IReadinessChangeListener>(provider => provider.GetRequiredService<AlertTracker>());
         services.AddHostedService<AlertDeliveryService>();
         return services;
     }

@@ -11,12 +11,12 @@ namespace HealthService.Alerts;
 /// last state (the recovery that ends an incident) always goes out, at most one cool-down late.
 /// </summary>
 /// <remarks>
-/// Called on the evaluation loop's thread, by <see cref="AlertReadinessWatcher"/> when readiness changes without a
+/// Called on the evaluation loop's thread, by <see cref="ReadinessChangeWatcher"/> when readiness changes without a
 /// publish (staleness, maintenance, a drain), and on a timer's: all only compare and enqueue, under one lock. The
 /// verdict is judged under that lock too: the loop judges a publish before it tells the listeners, and the watcher
 /// may tell a newer verdict in between, so a verdict brought in would arrive after a newer one.
 /// </remarks>
-internal sealed class AlertTracker : IHealthSnapshotListener, IDisposable
+internal sealed class AlertTracker : IHealthSnapshotListener, IReadinessChangeListener, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly TimeSpan _coolDown;

@@ -1,5 +1,6 @@
 using HealthService.Alerts;
 using HealthService.Endpoints;
+using HealthService.History;
 using HealthService.Probes.Command;
 using HealthService.Probes.Dns;
 using HealthService.Probes.Http;
@@ -84,6 +85,9 @@ public sealed class HealthServiceOptions
 
     /// <summary>Who may turn maintenance on and off through <c>/health/maintenance</c>.</summary>
     public MaintenanceOptions Maintenance { get; set; } = new();
+
+    /// <summary>How much of the recent past <c>/health/history</c> and <c>/health/ui</c> show (<c>Health:History</c>).</summary>
+    public HistoryOptions History { get; set; } = new();
 
     /// <summary>Webhooks told about status changes.</summary>
     public AlertOptions Alerts { get; set; } = new();

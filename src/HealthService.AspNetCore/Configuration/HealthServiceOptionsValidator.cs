@@ -22,6 +22,13 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
     // have watching it, and keeps a mistyped value from removing the bound.
     private const int MaxWatchStreams = 10_000;
 
+    // A minute shows at least a few rounds; a day is as far as memory should be asked to reach back (the logs and
+    // metrics keep the rest). Entries: enough for any window to mean something, and a bound a typo cannot remove.
+    private static readonly TimeSpan MinHistoryWindow = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxHistoryWindow = TimeSpan.FromDays(1);
+    private const int MinHistoryEntries = 10;
+    private const int MaxHistoryEntries = 100_000;
+
     public ValidateOptionsResult Validate(string? name, HealthServiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -80,6 +87,16 @@ internal sealed class HealthServiceOptionsValidator : IValidateOptions<HealthSer
         if (options.Grpc.MaxWatchStreams is < 1 or > MaxWatchStreams)
         {
             errors.Add($"{section}:Grpc:MaxWatchStreams must be between 1 and {MaxWatchStreams} (was {options.Grpc.MaxWatchStreams}).");
+        }
+
+        if (options.History.Window < MinHistoryWindow || options.History.Window > MaxHistoryWindow)
+        {
+            errors.Add($"{section}:History:Window must be between {MinHistoryWindow} and {MaxHistoryWindow} (was {options.History.Window}).");
+        }
+
+        if (options.History.MaxEntries is < MinHistoryEntries or > MaxHistoryEntries)
+        {
+            errors.Add($"{section}:History:MaxEntries must be between {MinHistoryEntries} and {MaxHistoryEntries} (was {options.History.MaxEntries}).");
         }
 
         if (options.Details.ApiKey is { } apiKey)

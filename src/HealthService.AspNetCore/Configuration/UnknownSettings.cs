@@ -1,6 +1,7 @@
 using System.Reflection;
 using HealthService.Alerts;
 using HealthService.Endpoints;
+using HealthService.History;
 using HealthService.Identity;
 using HealthService.Probes.Command;
 using HealthService.Probes.Dns;
@@ -34,6 +35,7 @@ internal static class UnknownSettings
     internal static readonly IReadOnlyDictionary<Type, IReadOnlyDictionary<string, Type>> OptionsTypes = new Dictionary<Type, IReadOnlyDictionary<string, Type>>
     {
         [typeof(HealthServiceOptions)] = Settable(typeof(HealthServiceOptions).GetProperties(Public)),
+        [typeof(HistoryOptions)] = Settable(typeof(HistoryOptions).GetProperties(Public)),
         [typeof(MemoryProbeOptions)] = Settable(typeof(MemoryProbeOptions).GetProperties(Public)),
         [typeof(CpuProbeOptions)] = Settable(typeof(CpuProbeOptions).GetProperties(Public)),
         [typeof(DiskProbeOptions)] = Settable(typeof(DiskProbeOptions).GetProperties(Public)),

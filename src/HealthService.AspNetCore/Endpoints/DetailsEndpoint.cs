@@ -19,16 +19,8 @@ internal sealed class DetailsEndpoint(HealthSnapshotStore store, ReadinessDecisi
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (!OperatorAccess.MayReadDetails(access.Identify(context)))
+        if (!OperatorRead.Admit(context, access))
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
-        {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            context.Response.Headers.Allow = "GET, HEAD";
             return;
         }
 

@@ -15,6 +15,12 @@ public sealed class HealthServiceEndpointOptions
     /// <summary>The default <see cref="MaintenancePath"/>.</summary>
     public const string DefaultMaintenancePath = "/health/maintenance";
 
+    /// <summary>The default <see cref="HistoryPath"/>.</summary>
+    public const string DefaultHistoryPath = "/health/history";
+
+    /// <summary>The default <see cref="StatusPagePath"/>.</summary>
+    public const string DefaultStatusPagePath = "/health/ui";
+
     /// <summary>Readiness, for the load balancer: <c>200 OK</c>, or <c>503</c> with the reason.</summary>
     public string ReadinessPath { get; set; } = DefaultReadinessPath;
 
@@ -29,4 +35,10 @@ public sealed class HealthServiceEndpointOptions
     /// with <c>Health:Maintenance:ApiKey</c>, read also with <c>Health:Details:ApiKey</c>.
     /// </summary>
     public string MaintenancePath { get; set; } = DefaultMaintenancePath;
+
+    /// <summary>The recent past as JSON (off unless <c>Health:Details:Enabled</c>; admitted as the detailed view).</summary>
+    public string HistoryPath { get; set; } = DefaultHistoryPath;
+
+    /// <summary>The status page, HTML (off unless <c>Health:Details:Enabled</c>; admitted as the detailed view).</summary>
+    public string StatusPagePath { get; set; } = DefaultStatusPagePath;
 }

@@ -1,6 +1,7 @@
 using HealthService.Alerts;
 using HealthService.Configuration;
 using HealthService.Endpoints;
+using HealthService.History;
 using HealthService.Identity;
 using HealthService.Lifecycle;
 using HealthService.Probes;
@@ -62,6 +63,17 @@ internal static class HealthPipelineExtensions
         services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<HealthReadiness>());
         services.AddSingleton(provider => new SecretRedactor(provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value, provider.GetRequiredService<IConfiguration>()));
         services.AddHostedService<HealthEvaluationService>();
+        services.AddHostedService<ReadinessChangeWatcher>();
+
+        // The recent past for /health/history and /health/ui: bounded, in memory, fed by the loop and the watcher.
+        services.AddSingleton(provider => new HealthHistory(
+            new Lazy<HistoryOptions>(() => provider.GetRequiredService<IOptions<HealthServiceOptions>>().Value.History),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<HealthSnapshotStore>(),
+            provider.GetRequiredService<ReadinessDecision>(),
+            provider.GetRequiredService<MaintenanceState>()));
+        services.AddSingleton<IHealthSnapshotListener>(provider => provider.GetRequiredService<HealthHistory>());
+        services.AddSingleton<IReadinessChangeListener>(provider => provider.GetRequiredService<HealthHistory>());
 
         // Probes added in code are checked at start like configured ones (names, deadlines against the schedule).
         services.AddOptions<HealthCheckServiceOptions>().ValidateOnStart();

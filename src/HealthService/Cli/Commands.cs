@@ -1,6 +1,6 @@
 namespace HealthService.Cli;
 
-/// <summary>The commands the service's binary runs instead of the service: <c>probe</c>, <c>details</c> and <c>maintenance</c>.</summary>
+/// <summary>The commands the service's binary runs instead of the service: <c>probe</c>, <c>details</c>, <c>history</c> and <c>maintenance</c>.</summary>
 internal static class Commands
 {
     /// <summary>The command named by the first argument, or null to run the service.</summary>
@@ -9,6 +9,7 @@ internal static class Commands
         [ProbeCommand.Name, ..] => ProbeCommand.RunAsync,
         [DetailsCommand.Name, ..] => DetailsCommand.RunAsync,
         [MaintenanceCommand.Name, ..] => MaintenanceCommand.RunAsync,
+        [HistoryCommand.Name, ..] => HistoryCommand.RunAsync,
         _ => null,
     };
 }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using HealthService.Endpoints;
 
 namespace HealthService.Cli;
@@ -33,39 +32,14 @@ public static class DetailsCommand
             return UsageError;
         }
 
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = timeout };
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (key is { } sent)
+        var view = await OperatorView.GetJsonAsync(Name, url, key, timeout, IsExplicit(args), status => status is 200 or 503, error).ConfigureAwait(false);
+        if (view is null)
         {
-            request.Headers.Add(DetailsOptions.ApiKeyHeader, sent.Value);
+            return NotShown;
         }
 
-        try
-        {
-            using var response = await client.SendAsync(request).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            if (status is 200 or 503 && response.Content.Headers.ContentType?.MediaType == "application/json")
-            {
-                await output.WriteLineAsync(await response.Content.ReadAsStringAsync().ConfigureAwait(false)).ConfigureAwait(false);
-                return Shown;
-            }
-
-            await error.WriteLineAsync(status == 404
-                ? $"details: {url} refused the view (404): is Health:Details:Enabled true for the service{(key is null && IsExplicit(args) ? ", and Health:Details:ApiKey set here" : "")}?"
-                : $"details: {url} answered {status}").ConfigureAwait(false);
-            return NotShown;
-        }
-        catch (HttpRequestException ex)
-        {
-            var reason = ex.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : ex.HttpRequestError.ToString();
-            await error.WriteLineAsync($"details: unreachable: {reason} at {url}").ConfigureAwait(false);
-            return NotShown;
-        }
-        catch (TaskCanceledException)
-        {
-            await error.WriteLineAsync($"details: unreachable: no answer within {timeout.TotalSeconds:0.###} s from {url}").ConfigureAwait(false);
-            return NotShown;
-        }
+        await output.WriteLineAsync(view).ConfigureAwait(false);
+        return Shown;
     }
 
     private static bool IsExplicit(string[] args) => args.Contains("--url");

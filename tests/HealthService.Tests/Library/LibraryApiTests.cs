@@ -45,6 +45,8 @@ public sealed class LibraryApiTests
             paths.ReadinessPath = "/ready";
             paths.LivenessPath = "/alive";
             paths.DetailsPath = "/ready/details";
+            paths.HistoryPath = "/ready/history";
+            paths.StatusPagePath = "/ready/page";
         }).WithMetadata(new TagMarker());
         await app.StartAsync(Ct);
         var client = app.GetTestClient();
@@ -53,7 +55,9 @@ public sealed class LibraryApiTests
         Assert.Equal("200 OK", await AnswerAsync(client, "/alive", "200 OK"));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/health", Ct)).StatusCode);
         var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints;
-        Assert.Equal(4, endpoints.Count(e => e.Metadata.GetMetadata<TagMarker>() is not null)); // readiness, liveness, details, maintenance
+        Assert.Equal(6, endpoints.Count(e => e.Metadata.GetMetadata<TagMarker>() is not null)); // readiness, liveness, details, maintenance, history, status page
+        var tagged = endpoints.OfType<RouteEndpoint>().Where(e => e.Metadata.GetMetadata<TagMarker>() is not null).Select(e => e.RoutePattern.RawText).Order();
+        Assert.Equal(["/alive", "/health/maintenance", "/ready", "/ready/details", "/ready/history", "/ready/page"], tagged);
         await app.StopAsync(Ct);
     }
 
