@@ -67,6 +67,8 @@ public sealed class CommandProbeIsolationTests : IDisposable
             ["Health__Details__Enabled"] = "true",
             ["Health__Details__ApiKey"] = ApiKey,
             ["ConnectionStrings__Orders"] = "Host=db.internal;Username=app;Password=hunter2-orders",
+            ["Health__Redis__cache__ConnectionString"] = "127.0.0.1:9,password=redis-secret-token",
+            ["Health__MySql__orders__ConnectionString"] = "Server=127.0.0.1;Port=9;User ID=app;Password=mysql-secret",
             ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=otel-header-secret",
             ["Health__Command__env__Path"] = script,
             ["Health__Command__env__Arguments__0"] = seen,
