@@ -108,9 +108,9 @@ internal sealed class ClientLoad : IAsyncDisposable
                     failure = $"{(int)response.StatusCode} {body.ReplaceLineEndings(" ")} from {backend ?? "HAProxy itself"}";
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception ex) when (RequestFailure.IsTransport(ex) || ex is TaskCanceledException)
             {
-                failure = $"{ex.GetType().Name}: {ex.Message}" + (ex.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : "");
+                failure = RequestFailure.Describe(ex);
             }
 
             _requests.Enqueue(new ClientRequest(keepAlive, sentAt, _clock(), backend, failure));

@@ -97,7 +97,7 @@ internal sealed class FleetInstance : IAsyncDisposable
 
                 last = $"{(int)response.StatusCode}";
             }
-            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (RequestFailure.IsTransport(ex) || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 last = ex.Message;
             }

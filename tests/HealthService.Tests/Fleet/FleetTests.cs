@@ -201,7 +201,7 @@ public sealed class FleetTests
                     return;
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException
+            catch (Exception ex) when (RequestFailure.IsTransport(ex) || ex is System.Text.Json.JsonException
                 || (ex is TaskCanceledException && !cancel.IsCancellationRequested))
             {
                 last = (ex.GetType().Name, ex.Message); // asked again below

@@ -238,9 +238,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
                 last = $"{(int)response.StatusCode}";
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (RequestFailure.IsTransport(ex))
             {
-                last = ex.Message;
+                last = RequestFailure.Describe(ex);
             }
             catch (TaskCanceledException)
             {

@@ -50,9 +50,10 @@ public sealed class DrainTests
                     observations.Enqueue(new(at, path, 0, "", "refused"));
                     return; // the listener is gone: the process is stopping
                 }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+                catch (Exception ex) when (RequestFailure.IsTransport(ex) || (ex is TaskCanceledException && !stop.IsCancellationRequested))
                 {
-                    observations.Enqueue(new(at, path, 0, "", ex.GetType().Name + ": " + ex.Message));
+                    // Recorded with its time, not thrown: the assertions below say which failures the stop explains.
+                    observations.Enqueue(new(at, path, 0, "", RequestFailure.Describe(ex)));
                 }
 
                 await Task.Delay(5, CancellationToken.None);
