@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using HealthService.Pipeline;
 using HealthService.Probes.Dns;
 using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests.Probes;
@@ -139,6 +141,35 @@ public sealed class DnsProbeTests
         Assert.Equal($"missing.test via {dns.Server}: NXDOMAIN", gone["description"]!.GetValue<string>());
         Assert.Equal("non-critical", Assert.Single(gone["tags"]!.AsArray())!.GetValue<string>());
         Assert.Equal("OK", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/health"), Ct));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public async Task An_empty_server_means_the_system_resolver(string server)
+    {
+        // A template that writes Health__Dns__db__Server= means "not set".
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Dns:db:Host", "localhost")
+            .With("Health:Dns:db:Server", server)
+            .With("Health:Dns:db:Critical", "true");
+
+        await factory.WaitForStatusAsync(200, "OK");
+
+        var entry = factory.Services.GetRequiredService<HealthSnapshotStore>().Current!.Report.Entries["dns:db"];
+        Assert.Equal((HealthStatus.Healthy, "localhost resolved"), (entry.Status, entry.Description));
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_an_address_stops_a_library_applications_start_naming_the_key()
+    {
+        var error = await StartFailure.OfAsync((_, _) => { }, new Dictionary<string, string?>
+        {
+            ["Health:Dns:db:Host"] = "db.internal.example",
+            ["Health:Dns:db:Server"] = "resolver.internal:53",
+        });
+
+        Assert.Contains("Health:Dns:db:Server must be an IP address and port such as 169.254.169.253:53 (was 'resolver.internal:53')", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
