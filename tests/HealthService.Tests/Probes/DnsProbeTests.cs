@@ -60,10 +60,12 @@ public sealed class DnsProbeTests
         Assert.Equal($"x.refused.test via {dns.Server}: REFUSED", result.Description);
     }
 
-    [Fact]
-    public async Task A_server_failure_is_SERVFAIL()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_server_failure_is_SERVFAIL_even_with_the_AAAA_query_unanswered(bool ignoresAaaa)
     {
-        await using var dns = FakeDnsServer.ServFail();
+        await using var dns = ignoresAaaa ? FakeDnsServer.ServFailIgnoringAaaa() : FakeDnsServer.ServFail();
 
         var result = await CheckAsync("db.internal.example", dns.EndPoint);
 
@@ -81,6 +83,36 @@ public sealed class DnsProbeTests
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
         Assert.Equal(2, dns.TcpQueries);
+    }
+
+    [Theory]
+    [InlineData(true, "10.0.0.1")]
+    [InlineData(false, "fd00::1")]
+    public async Task A_server_that_never_answers_one_query_type_is_healthy_with_the_other_types_address(bool ignoresAaaa, string address)
+    {
+        // Resolvers and middleboxes that drop AAAA queries are common; the name still resolves for the application.
+        await using var dns = ignoresAaaa ? FakeDnsServer.IgnoringAaaa() : FakeDnsServer.IgnoringA();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal((HealthStatus.Healthy, $"db.internal.example via {dns.EndPoint} resolved"), (result.Status, result.Description));
+        Assert.Equal(address, result.Data["addresses"]);
+        Assert.Equal(1, result.Data["addressCount"]);
+    }
+
+    [Fact]
+    public async Task A_lost_query_is_sent_again_within_the_deadline()
+    {
+        await using var dns = FakeDnsServer.LosingFirstQuery();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal((HealthStatus.Healthy, $"db.internal.example via {dns.EndPoint} resolved"), (result.Status, result.Description));
+        Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
+        // The first query of each type was lost and the next was answered; a third is sent only if that answer is
+        // slower than a quarter of the deadline.
+        Assert.InRange(dns.UdpQueriesForA, 2, 3);
+        Assert.InRange(dns.UdpQueriesForAaaa, 2, 3);
     }
 
     [Fact]
