@@ -193,7 +193,8 @@ internal static class DependencyProbeValidation
             errors.Add($"{key}:Host must be a DNS host name such as orders.internal.example.com: letters, digits, hyphens and dots, at most 253 characters (was '{dns.Host}').");
         }
 
-        if (dns.Server is not null && DnsServerAddress.Parse(dns.Server) is null)
+        // Empty means unset (the system resolver): a template writes Health__Dns__db__Server= for "not set".
+        if (!string.IsNullOrWhiteSpace(dns.Server) && DnsServerAddress.Parse(dns.Server) is null)
         {
             errors.Add($"{key}:Server must be an IP address and port such as 169.254.169.253:53 (was '{dns.Server}').");
         }

@@ -55,8 +55,9 @@ public sealed class DnsmasqServer : IAsyncDisposable
         {
             try
             {
-                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-                var (addresses, _) = await DnsQuery.ResolveAsync(KnownName, server.EndPoint, attempt.Token);
+                var wait = TimeSpan.FromMilliseconds(200);
+                using var attempt = new CancellationTokenSource(wait);
+                var (addresses, _) = await DnsQuery.ResolveAsync(KnownName, server.EndPoint, wait, attempt.Token);
                 if (addresses.Length > 0)
                 {
                     return server;

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using HealthService.Pipeline;
 using HealthService.Probes.Dns;
 using HealthService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Tests.Probes;
@@ -58,10 +60,12 @@ public sealed class DnsProbeTests
         Assert.Equal($"x.refused.test via {dns.Server}: REFUSED", result.Description);
     }
 
-    [Fact]
-    public async Task A_server_failure_is_SERVFAIL()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_server_failure_is_SERVFAIL_even_with_the_AAAA_query_unanswered(bool ignoresAaaa)
     {
-        await using var dns = FakeDnsServer.ServFail();
+        await using var dns = ignoresAaaa ? FakeDnsServer.ServFailIgnoringAaaa() : FakeDnsServer.ServFail();
 
         var result = await CheckAsync("db.internal.example", dns.EndPoint);
 
@@ -79,6 +83,36 @@ public sealed class DnsProbeTests
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
         Assert.Equal(2, dns.TcpQueries);
+    }
+
+    [Theory]
+    [InlineData(true, "10.0.0.1")]
+    [InlineData(false, "fd00::1")]
+    public async Task A_server_that_never_answers_one_query_type_is_healthy_with_the_other_types_address(bool ignoresAaaa, string address)
+    {
+        // Resolvers and middleboxes that drop AAAA queries are common; the name still resolves for the application.
+        await using var dns = ignoresAaaa ? FakeDnsServer.IgnoringAaaa() : FakeDnsServer.IgnoringA();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal((HealthStatus.Healthy, $"db.internal.example via {dns.EndPoint} resolved"), (result.Status, result.Description));
+        Assert.Equal(address, result.Data["addresses"]);
+        Assert.Equal(1, result.Data["addressCount"]);
+    }
+
+    [Fact]
+    public async Task A_lost_query_is_sent_again_within_the_deadline()
+    {
+        await using var dns = FakeDnsServer.LosingFirstQuery();
+
+        var result = await CheckAsync("db.internal.example", dns.EndPoint);
+
+        Assert.Equal((HealthStatus.Healthy, $"db.internal.example via {dns.EndPoint} resolved"), (result.Status, result.Description));
+        Assert.Equal("10.0.0.1, fd00::1", result.Data["addresses"]);
+        // The first query of each type was lost and the next was answered; a third is sent only if that answer is
+        // slower than a quarter of the deadline.
+        Assert.InRange(dns.UdpQueriesForA, 2, 3);
+        Assert.InRange(dns.UdpQueriesForAaaa, 2, 3);
     }
 
     [Fact]
@@ -128,7 +162,8 @@ public sealed class DnsProbeTests
 
         await service.WaitForStatusAsync($"http://127.0.0.1:{port}/health", 200, TimeSpan.FromSeconds(30));
         using var client = new HttpClient();
-        var entries = JsonNode.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{localPort}/health/details"), Ct))!["entries"]!;
+        // Both probes are non-critical: /health answers 200 with the first snapshot, before either has a result.
+        var entries = await SettledEntriesAsync(client, new Uri($"http://127.0.0.1:{localPort}/health/details"), "dns:db", "dns:gone");
 
         var db = entries["dns:db"]!;
         Assert.Equal("Healthy", db["status"]!.GetValue<string>());
@@ -139,6 +174,57 @@ public sealed class DnsProbeTests
         Assert.Equal($"missing.test via {dns.Server}: NXDOMAIN", gone["description"]!.GetValue<string>());
         Assert.Equal("non-critical", Assert.Single(gone["tags"]!.AsArray())!.GetValue<string>());
         Assert.Equal("OK", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/health"), Ct));
+    }
+
+    /// <summary>
+    /// The details view's entries once every one of <paramref name="probes"/> has a result that did not time out:
+    /// a process's first queries on a busy machine may outlast the deadline, and the next round shows what the server
+    /// said.
+    /// </summary>
+    private static async Task<JsonNode> SettledEntriesAsync(HttpClient client, Uri details, params string[] probes)
+    {
+        var limit = Stopwatch.StartNew();
+        while (true)
+        {
+            var entries = JsonNode.Parse(await client.GetStringAsync(details, Ct))!["entries"]!;
+            if (probes.All(probe => entries[probe]?["description"]?.GetValue<string>() is { } description
+                && !description.Contains("timed out", StringComparison.Ordinal) && !description.Contains("still running", StringComparison.Ordinal)))
+            {
+                return entries;
+            }
+
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(20), $"{string.Join(", ", probes)} did not all settle: {entries.ToJsonString()}");
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public async Task An_empty_server_means_the_system_resolver(string server)
+    {
+        // A template that writes Health__Dns__db__Server= means "not set".
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Dns:db:Host", "localhost")
+            .With("Health:Dns:db:Server", server)
+            .With("Health:Dns:db:Critical", "true");
+
+        await factory.WaitForStatusAsync(200, "OK");
+
+        var entry = factory.Services.GetRequiredService<HealthSnapshotStore>().Current!.Report.Entries["dns:db"];
+        Assert.Equal((HealthStatus.Healthy, "localhost resolved"), (entry.Status, entry.Description));
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_an_address_stops_a_library_applications_start_naming_the_key()
+    {
+        var error = await StartFailure.OfAsync((_, _) => { }, new Dictionary<string, string?>
+        {
+            ["Health:Dns:db:Host"] = "db.internal.example",
+            ["Health:Dns:db:Server"] = "resolver.internal:53",
+        });
+
+        Assert.Contains("Health:Dns:db:Server must be an IP address and port such as 169.254.169.253:53 (was 'resolver.internal:53')", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -37,7 +37,7 @@ internal sealed class DnsHealthCheck(string host, IPEndPoint? server, TimeSpan d
         {
             var (addresses, answerCode) = server is null
                 ? (await System.Net.Dns.GetHostAddressesAsync(host, timeout.Token).ConfigureAwait(false), DnsQuery.NoError)
-                : await DnsQuery.ResolveAsync(host, server, timeout.Token).ConfigureAwait(false);
+                : await DnsQuery.ResolveAsync(host, server, deadline, timeout.Token).ConfigureAwait(false);
             if (addresses.Length > 0)
             {
                 var elapsed = Stopwatch.GetElapsedTime(started);

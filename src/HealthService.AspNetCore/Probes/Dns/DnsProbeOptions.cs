@@ -7,9 +7,9 @@ public sealed class DnsProbeOptions
     public string? Host { get; set; }
 
     /// <summary>
-    /// Unset (the default): the system resolver the application itself uses (<c>/etc/resolv.conf</c>, in a VPC the
-    /// Route 53 Resolver). Set to an IP address and port (<c>169.254.169.253:53</c>): the probe asks that server
-    /// itself and reads its answer code exactly.
+    /// Unset or empty (the default): the system resolver the application itself uses (<c>/etc/resolv.conf</c>, in a
+    /// VPC the Route 53 Resolver). Set to an IP address and port (<c>169.254.169.253:53</c>): the probe asks that
+    /// server itself and reads its answer code exactly.
     /// </summary>
     public string? Server { get; set; }
 

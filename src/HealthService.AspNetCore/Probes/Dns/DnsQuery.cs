@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -23,18 +24,72 @@ internal static class DnsQuery
     private const ushort TypeAaaa = 28;
     private const int HeaderLength = 12;
 
-    /// <summary>The addresses of <paramref name="host"/> (A then AAAA) and the answer code that explains an empty list.</summary>
-    public static async Task<(IPAddress[] Addresses, int AnswerCode)> ResolveAsync(string host, IPEndPoint server, CancellationToken cancellationToken)
+    /// <summary>Sends of one UDP query: the first and two resends, a quarter of the deadline apart.</summary>
+    private const int UdpSends = 3;
+
+    /// <summary>
+    /// The addresses of <paramref name="host"/> (A then AAAA) and the answer code that explains an empty list, as
+    /// answered within <paramref name="deadline"/>; <paramref name="cancellationToken"/> ends it at the deadline.
+    /// </summary>
+    /// <remarks>
+    /// A resolver or middlebox that drops AAAA queries (common), or one lost datagram, must not turn an answered
+    /// query into a timeout. So an unanswered UDP query is sent again after a quarter and a half of the deadline, as a
+    /// stub resolver resends after its timeout; once one type has addresses, the other gets at most a quarter of the
+    /// deadline more; and at three quarters of the deadline whatever was answered is the result, which leaves the
+    /// probe time to report it before its runner gives up on it. Only when neither query was answered does the probe
+    /// wait out the deadline.
+    /// </remarks>
+    public static async Task<(IPAddress[] Addresses, int AnswerCode)> ResolveAsync(string host, IPEndPoint server, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        var a = QueryAsync(host, TypeA, server, cancellationToken);
-        var aaaa = QueryAsync(host, TypeAaaa, server, cancellationToken);
-        await Task.WhenAll(a, aaaa).ConfigureAwait(false);
-        var (v4, v4Code) = await a.ConfigureAwait(false);
-        var (v6, v6Code) = await aaaa.ConfigureAwait(false);
-        // Some servers answer one type and refuse or fail the other: any address is an answer. A failure is named
-        // by the worse of the two codes, SERVFAIL first.
-        var code = v4Code == ServFail || v6Code == ServFail ? ServFail : v4Code != NoError ? v4Code : v6Code;
-        return ([.. v4, .. v6], code);
+        var started = Stopwatch.GetTimestamp();
+        var resendAfter = deadline / 4;
+        var reportBy = deadline * 3 / 4;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var a = QueryAsync(host, TypeA, server, resendAfter, stop.Token);
+        var aaaa = QueryAsync(host, TypeAaaa, server, resendAfter, stop.Token);
+        try
+        {
+            var first = await Task.WhenAny(a, aaaa).ConfigureAwait(false);
+            var (addresses, answerCode) = await first.ConfigureAwait(false);
+            var other = first == a ? aaaa : a;
+            var wait = reportBy - Stopwatch.GetElapsedTime(started);
+            if (addresses.Count > 0 && wait > resendAfter)
+            {
+                wait = resendAfter;
+            }
+
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    // WhenAny: the other query's own failure is looked at below, not thrown here.
+                    await Task.WhenAny(other).WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Not answered in time: reported below with what did come.
+                }
+            }
+
+            if (!other.IsCompleted || (other.IsFaulted && addresses.Count > 0))
+            {
+                // Unanswered in time, or a broken answer beside a good one: the answer that came is the result.
+                return ([.. addresses], answerCode);
+            }
+
+            var (v4, v4Code) = await a.ConfigureAwait(false);
+            var (v6, v6Code) = await aaaa.ConfigureAwait(false);
+            // Some servers answer one type and refuse or fail the other: any address is an answer. A failure is named
+            // by the worse of the two codes, SERVFAIL first.
+            var code = v4Code == ServFail || v6Code == ServFail ? ServFail : v4Code != NoError ? v4Code : v6Code;
+            return ([.. v4, .. v6], code);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            // The query left behind ends with the cancellation; its outcome no longer matters.
+            await Task.WhenAll(a, aaaa).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The mnemonic of an answer code (RFC 6895).</summary>
@@ -48,11 +103,11 @@ internal static class DnsQuery
         _ => $"RCODE {answerCode}",
     };
 
-    private static async Task<(List<IPAddress> Addresses, int AnswerCode)> QueryAsync(string host, ushort type, IPEndPoint server, CancellationToken cancellationToken)
+    private static async Task<(List<IPAddress> Addresses, int AnswerCode)> QueryAsync(string host, ushort type, IPEndPoint server, TimeSpan resendAfter, CancellationToken cancellationToken)
     {
         var id = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         var query = Question(id, host, type);
-        var response = await OverUdpAsync(query, id, server, cancellationToken).ConfigureAwait(false);
+        var response = await OverUdpAsync(query, id, server, resendAfter, cancellationToken).ConfigureAwait(false);
         if ((response[2] & 0x02) != 0)
         {
             response = await OverTcpAsync(query, server, cancellationToken).ConfigureAwait(false);
@@ -76,19 +131,36 @@ internal static class DnsQuery
         return [.. query];
     }
 
-    private static async Task<byte[]> OverUdpAsync(byte[] query, ushort id, IPEndPoint server, CancellationToken cancellationToken)
+    private static async Task<byte[]> OverUdpAsync(byte[] query, ushort id, IPEndPoint server, TimeSpan resendAfter, CancellationToken cancellationToken)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         await socket.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
-        await socket.SendAsync(query, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[1232];
-        while (true)
+        for (var sends = 1; ; sends++)
         {
-            var length = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            // A late answer to an earlier query, or anything else that is not ours, is not the answer.
-            if (length >= HeaderLength && BinaryPrimitives.ReadUInt16BigEndian(buffer) == id && (buffer[2] & 0x80) != 0)
+            // The same question with the same ID each time: an answer to any of the sends is the answer.
+            await socket.SendAsync(query, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (sends < UdpSends)
             {
-                return buffer[..length];
+                attempt.CancelAfter(resendAfter);
+            }
+
+            try
+            {
+                while (true)
+                {
+                    var length = await socket.ReceiveAsync(buffer, SocketFlags.None, attempt.Token).ConfigureAwait(false);
+                    // A late answer to an earlier query, or anything else that is not ours, is not the answer.
+                    if (length >= HeaderLength && BinaryPrimitives.ReadUInt16BigEndian(buffer) == id && (buffer[2] & 0x80) != 0)
+                    {
+                        return buffer[..length];
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No answer yet: send it again.
             }
         }
     }
