@@ -80,6 +80,41 @@ public sealed class MySqlProbeTests
     }
 
     [Theory]
+    // The pool kept full (its minimum raised to the cap), so that any connection beyond it shows.
+    [InlineData("Minimum Pool Size=2")] // a pooled connection is reset before reuse: the reset is what hangs
+    [InlineData("Minimum Pool Size=2;Connection Reset=false")] // reused without a round trip: the query is what hangs
+    public async Task A_frozen_mariadb_never_sees_more_than_two_connections_from_the_probe_not_even_one_to_kill_a_query(string settings)
+    {
+        await using var server = await MariaDbServer.StartAsync(Ct);
+        await using var relay = new CountingTcpRelay(server.Port);
+        var connectionString = new MySqlConnectionStringBuilder($"{server.ConnectionString()};{settings}") { Port = (uint)relay.Port }.ConnectionString;
+        // A 1.2 s deadline makes MySqlConnector's command timeout 2 s: a query the deadline abandons keeps its
+        // connection 0.8 s longer, beside anything opened at the deadline to kill it.
+        await using var factory = new HealthServiceFactory()
+            .With("Health:Interval", "00:00:01.200")
+            .With("Health:Timeout", "00:00:01.200")
+            .With("Health:MySql:main:ConnectionString", connectionString);
+        await factory.WaitForStatusAsync(200, "OK");
+
+        server.Freeze();
+        try
+        {
+            await factory.WaitForStatusAsync(503, "Unhealthy", TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(5), Ct); // four more rounds against the frozen server
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        await factory.WaitForStatusAsync(200, "OK", TimeSpan.FromSeconds(10));
+        var seen = $"at most {relay.MaxOpen} connections open at once, {relay.Accepted} accepted (seconds, +open/-left: {relay.Timeline})";
+        TestContext.Current.TestOutputHelper?.WriteLine(seen);
+        Assert.True(relay.MaxOpen <= MySqlProbeExtensions.MaxConnectionsPerDatabase, $"more than the pool's cap reached the server: {seen}");
+        Assert.True(relay.MaxOpen == MySqlProbeExtensions.MaxConnectionsPerDatabase, $"the pool was never full, so a connection beyond it could not show: {seen}");
+    }
+
+    [Theory]
     [InlineData("Connection Timeout=0;Default Command Timeout=0")] // MySqlConnector's 0 means wait forever
     [InlineData("Connection Timeout=600;Default Command Timeout=600")]
     public async Task A_server_that_accepts_but_never_answers_is_given_up_at_the_deadline_whatever_the_connection_string_says(string timeouts)

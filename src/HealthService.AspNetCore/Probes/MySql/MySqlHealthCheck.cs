@@ -25,7 +25,11 @@ internal sealed class MySqlHealthCheck(MySqlDataSource dataSource) : IHealthChec
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new MySqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            // Not given the token: MySqlConnector answers a cancelled token by opening a new, unpooled connection
+            // (synchronously, in the token's callback, for up to 3 s) to send KILL QUERY, one more connection than the
+            // pool's cap. The pipeline abandons the call at the deadline, and the command timeout, bounded by the
+            // deadline with Cancellation Timeout=-1, then closes this connection itself.
+            await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
             return HealthCheckResult.Healthy($"{_target} answered");
         }
         catch (Exception ex)
