@@ -34,13 +34,8 @@ internal sealed class MySqlHealthCheck(MySqlDataSource dataSource) : IHealthChec
         }
         catch (Exception ex)
         {
-            // The pooled connection may be the broken one; the next round must start from a fresh connection so that
-            // a database that is back is seen as healthy at once.
-            await using (var idle = dataSource.CreateConnection())
-            {
-                MySqlConnection.ClearPool(idle);
-            }
-
+            // The pool needs no clearing (MySqlConnection.ClearPool never reaches a data source's pool): a connection
+            // that failed is not returned to it, and an idle one is reset before reuse and replaced if that fails.
             var reason = ex is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost, InnerException: null }
                 ? await WhyNoConnectionAsync(cancellationToken).ConfigureAwait(false)
                 : ProbeFailure.Describe(ex);
