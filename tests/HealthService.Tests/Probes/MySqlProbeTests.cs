@@ -181,6 +181,19 @@ public sealed class MySqlProbeTests
     }
 
     [Fact]
+    public async Task A_connection_string_that_does_not_parse_stops_a_host_app_naming_the_key_and_showing_no_part_of_it()
+    {
+        // An unquoted ';' inside the password: MySqlConnector reads "hunter2" as an unknown keyword and says so.
+        var error = await StartFailure.OfAsync((_, _) => { }, new Dictionary<string, string?>
+        {
+            ["Health:MySql:main:ConnectionString"] = "Server=db;Password=pa;hunter2=ss",
+        });
+
+        Assert.Contains("Health:MySql:main:ConnectionString is not a valid connection string", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_wrong_password_gives_503_with_an_authentication_category_and_appears_nowhere()
     {
         const string wrong = "wrong-password-3f9a";

@@ -19,8 +19,9 @@ internal static class MySqlProbeExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var connectionString = BoundedConnectionString(options.ConnectionString!, deadline);
-        builder.Services.AddKeyedSingleton(name, (_, _) => new MySqlDataSource(connectionString));
+        // Parsed when the data source is first resolved, after options validation has named a bad connection string's
+        // key: parsing it here would throw MySqlConnector's own message, which can quote part of the password.
+        builder.Services.AddKeyedSingleton(name, (_, _) => new MySqlDataSource(BoundedConnectionString(options.ConnectionString!, deadline)));
         return builder.Add(new HealthCheckRegistration(
             name,
             services => new MySqlHealthCheck(services.GetRequiredKeyedService<MySqlDataSource>(name)),
