@@ -25,18 +25,17 @@ internal sealed class MySqlHealthCheck(MySqlDataSource dataSource) : IHealthChec
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new MySqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            // Not given the token: MySqlConnector answers a cancelled token by opening a new, unpooled connection
+            // (synchronously, in the token's callback, for up to 3 s) to send KILL QUERY, one more connection than the
+            // pool's cap. The pipeline abandons the call at the deadline, and the command timeout, bounded by the
+            // deadline with Cancellation Timeout=-1, then closes this connection itself.
+            await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
             return HealthCheckResult.Healthy($"{_target} answered");
         }
         catch (Exception ex)
         {
-            // The pooled connection may be the broken one; the next round must start from a fresh connection so that
-            // a database that is back is seen as healthy at once.
-            await using (var idle = dataSource.CreateConnection())
-            {
-                MySqlConnection.ClearPool(idle);
-            }
-
+            // The pool needs no clearing (MySqlConnection.ClearPool never reaches a data source's pool): a connection
+            // that failed is not returned to it, and an idle one is reset before reuse and replaced if that fails.
             var reason = ex is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost, InnerException: null }
                 ? await WhyNoConnectionAsync(cancellationToken).ConfigureAwait(false)
                 : ProbeFailure.Describe(ex);

@@ -19,8 +19,9 @@ internal static class MySqlProbeExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var connectionString = BoundedConnectionString(options.ConnectionString!, deadline);
-        builder.Services.AddKeyedSingleton(name, (_, _) => new MySqlDataSource(connectionString));
+        // Parsed when the data source is first resolved, after options validation has named a bad connection string's
+        // key: parsing it here would throw MySqlConnector's own message, which can quote part of the password.
+        builder.Services.AddKeyedSingleton(name, (_, _) => new MySqlDataSource(BoundedConnectionString(options.ConnectionString!, deadline)));
         return builder.Add(new HealthCheckRegistration(
             name,
             services => new MySqlHealthCheck(services.GetRequiredKeyedService<MySqlDataSource>(name)),
@@ -34,14 +35,15 @@ internal static class MySqlProbeExtensions
         var settings = new MySqlConnectionStringBuilder(connectionString);
         settings.MaximumPoolSize = Math.Min(settings.MaximumPoolSize, MaxConnectionsPerDatabase);
         settings.MinimumPoolSize = Math.Min(settings.MinimumPoolSize, settings.MaximumPoolSize);
-        // The pipeline abandons a probe at its deadline, and the probe's token is cancelled then; MySqlConnector's own
-        // timeouts (whole seconds) are a second bound that ends the attempt itself: they never exceed the deadline,
-        // and 0, which MySqlConnector takes as "wait forever", becomes the deadline too.
+        // The pipeline abandons a probe at its deadline; MySqlConnector's own timeouts (whole seconds) are what end the
+        // attempt itself, and close its connection: they never exceed the deadline, and 0, which MySqlConnector takes
+        // as "wait forever", becomes the deadline too.
         var seconds = (uint)Math.Max(1, Math.Ceiling(deadline.TotalSeconds));
         settings.ConnectionTimeout = AtMost(settings.ConnectionTimeout, seconds);
         settings.DefaultCommandTimeout = AtMost(settings.DefaultCommandTimeout, seconds);
-        // A cancelled or timed-out query is not killed from a second connection (KILL QUERY): the connection is
-        // closed instead, so a probe never opens more connections than its pool holds.
+        // A timed-out query is not killed from another connection (KILL QUERY): its connection is closed instead, so a
+        // probe never opens more connections than its pool holds. This covers the command timeout only; a cancelled
+        // token would still send KILL QUERY, so the query is given none (MySqlHealthCheck).
         settings.CancellationTimeout = -1;
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
