@@ -128,6 +128,35 @@ public sealed class RedisProbeTests
     }
 
     [Fact]
+    public async Task A_connection_that_completes_after_the_host_stopped_is_closed_not_kept()
+    {
+        await using var server = await RedisServer.StartAsync(Ct);
+        server.Freeze(); // the kernel accepts the probe's connection; the handshake waits for the thaw
+        // A long deadline (connect timeout 5 s, half of it) so the connect is still in flight when the host has stopped.
+        var factory = Factory()
+            .With("Health:Interval", "00:00:30")
+            .With("Health:Timeout", "00:00:10")
+            .With("Health:DrainDelay", "00:00:00")
+            .With("Health:Redis:cache:ConnectionString", server.ConnectionString());
+        await using (factory)
+        {
+            _ = factory.Server; // starts the host; the first round connects at once
+            var waited = Stopwatch.StartNew();
+            while (EstablishedConnectionsTo(server.Port) == 0)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(4), "the probe did not connect to redis within 4 s of the start");
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        server.Thaw(); // the connect now succeeds, after the host has stopped
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+
+        Assert.Equal(0, await server.ClientsNamedAsync("HealthService"));
+        Assert.Equal(0, EstablishedConnectionsTo(server.Port));
+    }
+
+    [Fact]
     public async Task A_wrong_password_gives_503_with_an_authentication_category_and_appears_nowhere()
     {
         const string wrong = "wrong-password-7c1e";
@@ -305,6 +334,15 @@ public sealed class RedisProbeTests
         var line = Assert.Single(service.StandardError);
         Assert.Contains("Health:Redis:cache:ConnectionString", line, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2-9f", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>The established connections to <paramref name="port"/> on 127.0.0.1, from any client on this machine (/proc/net/tcp).</summary>
+    private static int EstablishedConnectionsTo(int port)
+    {
+        var remote = $"0100007F:{port:X4}";
+        return File.ReadLines("/proc/self/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(fields => fields[2] == remote && fields[3] == "01");
     }
 
     private static bool IsClosed(Socket socket)
