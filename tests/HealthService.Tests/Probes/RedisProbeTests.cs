@@ -140,10 +140,11 @@ public sealed class RedisProbeTests
     {
         await using var server = await RedisServer.StartAsync(Ct);
         server.Freeze(); // the kernel accepts the probe's connection; the handshake waits for the thaw
-        // A long deadline (connect timeout 5 s, half of it) so the connect is still in flight when the host has stopped.
+        // A long deadline (connect timeout 10 s, half of it) so the connect is still in flight when the host has
+        // stopped, even on a loaded machine.
         var factory = Factory()
             .With("Health:Interval", "00:00:30")
-            .With("Health:Timeout", "00:00:10")
+            .With("Health:Timeout", "00:00:20")
             .With("Health:DrainDelay", "00:00:00")
             .With("Health:Redis:cache:ConnectionString", server.ConnectionString());
         await using (factory)
