@@ -7,6 +7,7 @@ namespace HealthService.Endpoints;
 /// <c>/health/history</c>: the readiness transitions and every probe's results over <c>Health:History:Window</c>, as
 /// JSON, from memory (it never runs a probe). Admitted exactly as the details view. Always <c>200</c> when admitted:
 /// the history was read, whatever the verdict in it (<c>/health</c> and the details view answer the verdict).
+/// Streamed from a <see cref="HistorySnapshot"/>: a read neither copies the history nor buffers the whole body.
 /// </summary>
 internal sealed class HistoryEndpoint(HealthHistory history, OperatorAccess access)
 {
@@ -31,8 +32,7 @@ internal sealed class HistoryEndpoint(HealthHistory history, OperatorAccess acce
         var json = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         await using (json.ConfigureAwait(false))
         {
-            HistoryResponseWriter.Write(json, history.Read(), history.MaxEntries);
-            await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await HistoryResponseWriter.WriteAsync(json, response.BodyWriter, history.Snapshot(), history.MaxEntries, context.RequestAborted).ConfigureAwait(false);
         }
     }
 }

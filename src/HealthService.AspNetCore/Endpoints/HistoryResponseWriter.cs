@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using HealthService.History;
 using HealthService.Pipeline;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthService.Endpoints;
 
@@ -12,18 +14,32 @@ namespace HealthService.Endpoints;
 /// against: <c>status</c> and <c>since</c> (the verdict now and since when), <c>now</c>, <c>window</c>,
 /// <c>maxEntries</c>. Times are UTC, oldest first.
 /// </summary>
+/// <remarks>
+/// Streamed: the body is flushed every <see cref="FlushThreshold"/> bytes and each flush waits while the client is
+/// behind, so a read holds that much of the body at a time, not the whole (over 100 MB at the largest history).
+/// </remarks>
 internal static class HistoryResponseWriter
 {
-    public static void Write(Utf8JsonWriter json, HistoryView history, int maxEntries)
+    /// <summary>How much of the body is written before it is flushed to the client.</summary>
+    public const int FlushThreshold = 16 * 1024;
+
+    private static readonly JsonEncodedText At = JsonEncodedText.Encode("at");
+    private static readonly JsonEncodedText Status = JsonEncodedText.Encode("status");
+    private static readonly JsonEncodedText Raw = JsonEncodedText.Encode("raw");
+    private static readonly JsonEncodedText DurationMs = JsonEncodedText.Encode("durationMs");
+
+    public static async Task WriteAsync(Utf8JsonWriter json, PipeWriter body, HistorySnapshot history, int maxEntries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(history);
+        var flushed = 0L;
         json.WriteStartObject();
         json.WriteStartArray("readiness");
         foreach (var transition in history.Transitions)
         {
             json.WriteStartObject();
-            json.WriteString("at", transition.At.UtcDateTime);
+            json.WriteString(At, transition.At.UtcDateTime);
             json.WriteString("from", ReadinessDecision.Name(transition.From));
             json.WriteString("to", ReadinessDecision.Name(transition.To));
             json.WriteString("reason", transition.Reason);
@@ -35,6 +51,7 @@ internal static class HistoryResponseWriter
 
             json.WriteEndArray();
             json.WriteEndObject();
+            flushed = await FlushWhenFullAsync(json, body, flushed, cancellationToken).ConfigureAwait(false);
         }
 
         json.WriteEndArray();
@@ -45,15 +62,16 @@ internal static class HistoryResponseWriter
             foreach (var result in results)
             {
                 json.WriteStartObject();
-                json.WriteString("at", result.At.UtcDateTime);
-                json.WriteString("status", result.Status.ToString());
-                json.WriteNumber("durationMs", Math.Round(result.DurationMs, 1));
+                json.WriteString(At, result.At.UtcDateTime);
+                json.WriteString(Status, Name(result.Status));
+                json.WriteNumber(DurationMs, Math.Round(result.DurationMs, 1));
                 if (result.Raw != result.Status)
                 {
-                    json.WriteString("raw", result.Raw.ToString());
+                    json.WriteString(Raw, Name(result.Raw));
                 }
 
                 json.WriteEndObject();
+                flushed = await FlushWhenFullAsync(json, body, flushed, cancellationToken).ConfigureAwait(false);
             }
 
             json.WriteEndArray();
@@ -66,5 +84,33 @@ internal static class HistoryResponseWriter
         json.WriteString("window", history.Window.ToString("c", CultureInfo.InvariantCulture));
         json.WriteNumber("maxEntries", maxEntries);
         json.WriteEndObject();
+        await json.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Hands what is written to the client once <see cref="FlushThreshold"/> bytes have gathered since the last time,
+    /// waiting while the client is behind; returns where the body now stands flushed.
+    /// </summary>
+    private static async ValueTask<long> FlushWhenFullAsync(Utf8JsonWriter json, PipeWriter body, long flushed, CancellationToken cancellationToken)
+    {
+        var written = json.BytesCommitted + json.BytesPending;
+        if (written - flushed < FlushThreshold)
+        {
+            return flushed;
+        }
+
+        json.Flush();
+        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    // Names, not Enum.ToString(): a cached string per status however many results.
+    private static string Name(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "Healthy",
+        HealthStatus.Degraded => "Degraded",
+        HealthStatus.Unhealthy => "Unhealthy",
+        _ => status.ToString(),
+    };
 }

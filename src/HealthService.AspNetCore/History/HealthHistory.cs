@@ -14,7 +14,9 @@ namespace HealthService.History;
 /// Results arrive with each published snapshot, on the loop's thread; verdict changes that no publish brings (a result
 /// going stale, maintenance, a drain) arrive from <see cref="ReadinessChangeWatcher"/>. Both only append under one
 /// lock, and the verdict is judged under it whoever calls, so transitions are recorded in the order they happened.
-/// Reading copies under the same lock; nothing here runs a probe.
+/// That lock is taken inside the loop's own, so a reader holds it only to take a <see cref="HistorySnapshot"/>: a few
+/// references per probe into segments that are never written over (<see cref="SegmentedLog{T}"/>), never a copy of
+/// the records. Nothing here runs a probe.
 /// </remarks>
 internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeListener
 {
@@ -28,7 +30,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     private readonly ReadinessDecision _decision;
     private readonly MaintenanceState _maintenance;
     private readonly Dictionary<string, ProbeLog> _probes = new(StringComparer.Ordinal);
-    private readonly Queue<ReadinessTransition> _transitions = new();
+    private readonly SegmentedLog<ReadinessTransition> _transitions = new();
     private Readiness _readiness = Readiness.Starting;
     private DateTimeOffset _since;
     private readonly DateTimeOffset _started;
@@ -79,7 +81,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
 
                 var raw = current.RawResults.TryGetValue(name, out var rawEntry) ? rawEntry.Status : entry.Status;
                 log.LastAt = at;
-                log.Results.Enqueue(new ProbeResultRecord(at, entry.Status, raw, entry.Duration.TotalMilliseconds));
+                log.Results.Append(new ProbeResultRecord(at, entry.Status, raw, entry.Duration.TotalMilliseconds));
                 Trim(log.Results, horizon, static result => result.At);
             }
 
@@ -96,8 +98,8 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
         }
     }
 
-    /// <summary>A copy of the history within the window, as of now.</summary>
-    public HistoryView Read()
+    /// <summary>The history within the window, as of now, by reference: what <c>/health/history</c> streams.</summary>
+    public HistorySnapshot Snapshot()
     {
         lock (_gate)
         {
@@ -105,15 +107,32 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
             var now = _time.GetUtcNow();
             var horizon = now - Window;
             Trim(_transitions, horizon, static transition => transition.At);
-            var probes = new SortedDictionary<string, ProbeResultRecord[]>(StringComparer.Ordinal);
+            var probes = new List<KeyValuePair<string, SegmentedLog<ProbeResultRecord>.Slice>>(_probes.Count);
             foreach (var (name, log) in _probes)
             {
                 Trim(log.Results, horizon, static result => result.At);
-                probes.Add(name, [.. log.Results]);
+                probes.Add(new(name, log.Results.Take()));
             }
 
-            return new HistoryView(now, Window, _started, _readiness, _since, [.. _transitions], probes);
+            probes.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return new HistorySnapshot(now, Window, _started, _readiness, _since, _transitions.Take(), probes);
         }
+    }
+
+    /// <summary>
+    /// A copy of the history within the window, as of now: what the status page draws. Copied after the lock is
+    /// released, from a <see cref="Snapshot"/>.
+    /// </summary>
+    public HistoryView Read()
+    {
+        var snapshot = Snapshot();
+        var probes = new SortedDictionary<string, ProbeResultRecord[]>(StringComparer.Ordinal);
+        foreach (var (name, results) in snapshot.Probes)
+        {
+            probes.Add(name, results.ToArray());
+        }
+
+        return new HistoryView(snapshot.Now, snapshot.Window, snapshot.Started, snapshot.Readiness, snapshot.Since, snapshot.Transitions, probes);
     }
 
     /// <summary>Under the gate: judges the verdict now and records a transition when it differs from the last one.</summary>
@@ -128,7 +147,7 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
 
         var at = _time.GetUtcNow();
         var (reason, probes) = Explain(snapshot, now, at);
-        _transitions.Enqueue(new ReadinessTransition(at, _readiness, now, reason, probes));
+        _transitions.Append(new ReadinessTransition(at, _readiness, now, reason, probes));
         Trim(_transitions, at - Window, static transition => transition.At);
         _readiness = now;
         _since = at;
@@ -167,17 +186,17 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     private static string Shorten(string text) => text.Length <= MaxReasonLength ? text : string.Concat(text.AsSpan(0, MaxReasonLength - 1), "…");
 
     /// <summary>Drops what is older than the window, and the oldest beyond the bound.</summary>
-    private void Trim<T>(Queue<T> entries, DateTimeOffset horizon, Func<T, DateTimeOffset> at)
+    private void Trim<T>(SegmentedLog<T> entries, DateTimeOffset horizon, Func<T, DateTimeOffset> at)
     {
-        while (entries.Count > MaxEntries || (entries.Count > 0 && at(entries.Peek()) < horizon))
+        while (entries.Count > MaxEntries || (entries.Count > 0 && at(entries.First) < horizon))
         {
-            entries.Dequeue();
+            entries.DropFirst();
         }
     }
 
     private sealed class ProbeLog
     {
-        public Queue<ProbeResultRecord> Results { get; } = new();
+        public SegmentedLog<ProbeResultRecord> Results { get; } = new();
 
         public DateTimeOffset LastAt { get; set; } = DateTimeOffset.MinValue;
     }

@@ -11,7 +11,8 @@ namespace HealthService.Probes.Redis;
 /// Until the first connection succeeds, each attempt is made by a probe call, one at a time, and fails with its
 /// cause (refused, authentication failed, timed out), and its multiplexer is disposed with its socket. Once
 /// connected, the multiplexer is kept; while it reconnects, the cause of its last failure is kept too, because
-/// the "no connection available" of a PING does not always carry it.
+/// the "no connection available" of a PING does not always carry it. Disposing closes the multiplexer, including
+/// one whose connect was still in flight and succeeds afterwards.
 /// </remarks>
 internal sealed class RedisConnection : IAsyncDisposable
 {
@@ -22,6 +23,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connecting;
     private volatile Exception? _lastFailure;
+    private bool _disposed;
 
     public RedisConnection(string connectionString, TimeSpan deadline)
     {
@@ -42,6 +44,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         Task<ConnectionMultiplexer> connecting;
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             // One attempt at a time, shared by every caller: a probe abandoned at its deadline leaves it running,
             // and the next one waits for the same attempt instead of starting another.
             if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
@@ -60,13 +63,32 @@ internal sealed class RedisConnection : IAsyncDisposable
         Task<ConnectionMultiplexer>? connecting;
         lock (_gate)
         {
+            _disposed = true;
             connecting = _connecting;
         }
 
-        if (connecting is { IsCompletedSuccessfully: true })
+        if (connecting is null)
         {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
+            return;
         }
+
+        if (connecting.IsCompleted)
+        {
+            if (connecting.IsCompletedSuccessfully)
+            {
+                await connecting.Result.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        // An attempt still in flight (the host stopping during a connect) is not waited for, but whatever it
+        // connects is closed when it does: otherwise its socket, heartbeat and reconnects outlive the host.
+        _ = connecting.ContinueWith(
+            static attempt => attempt.Result.Dispose(),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
     }
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
