@@ -122,7 +122,7 @@ internal static class StatusPage
 
             html.Append("</td><td data-l=\"Last reason\">").Append(Encode(known ? entry.Description ?? "" : "")).Append("</td>");
             html.Append("<td data-l=\"Last ").Append(Age(history.Window)).Append("\">");
-            var results = history.Probes.TryGetValue(name, out var r) ? r : [];
+            IReadOnlyList<ProbeResultRecord> results = history.Probes.TryGetValue(name, out var r) ? r : [];
             AppendTimeline(html, name, start, now, ProbeSpans(results, now));
             html.Append("</td></tr>\n");
         }
@@ -221,14 +221,30 @@ internal static class StatusPage
         return [.. spans.Where(span => span.To > span.From)];
     }
 
-    /// <summary>A probe over the window: each result's status until the next result.</summary>
-    private static Timeline.Span[] ProbeSpans(ProbeResultRecord[] results, DateTimeOffset now)
+    /// <summary>
+    /// A probe over the window: each result's status until the next result, neighbours in the same status as one span
+    /// (a steady probe is one span however many results it has, which is what the picture and the text show anyway).
+    /// </summary>
+    private static List<Timeline.Span> ProbeSpans(IReadOnlyList<ProbeResultRecord> results, DateTimeOffset now)
     {
-        var spans = new Timeline.Span[results.Length];
-        for (var i = 0; i < results.Length; i++)
+        var spans = new List<Timeline.Span>();
+        for (var i = 0; i < results.Count; i++)
         {
-            var to = i + 1 < results.Length ? results[i + 1].At : now;
-            spans[i] = new Timeline.Span(results[i].At, to > results[i].At ? to : results[i].At.AddTicks(1), StatusRank(results[i].Status), results[i].Status.ToString());
+            var result = results[i];
+            var to = i + 1 < results.Count ? results[i + 1].At : now;
+            if (to <= result.At)
+            {
+                to = result.At.AddTicks(1);
+            }
+
+            if (spans.Count > 0 && spans[^1].Rank == StatusRank(result.Status) && spans[^1].To >= result.At)
+            {
+                spans[^1] = spans[^1] with { To = to };
+            }
+            else
+            {
+                spans.Add(new Timeline.Span(result.At, to, StatusRank(result.Status), result.Status.ToString()));
+            }
         }
 
         return spans;

@@ -120,16 +120,16 @@ internal sealed class HealthHistory : IHealthSnapshotListener, IReadinessChangeL
     }
 
     /// <summary>
-    /// A copy of the history within the window, as of now: what the status page draws. Copied after the lock is
-    /// released, from a <see cref="Snapshot"/>.
+    /// The history within the window, as of now: what the status page draws, over the stored records of a
+    /// <see cref="Snapshot"/> (no copy of them: a day of results would be tens of megabytes a view).
     /// </summary>
     public HistoryView Read()
     {
         var snapshot = Snapshot();
-        var probes = new SortedDictionary<string, ProbeResultRecord[]>(StringComparer.Ordinal);
+        var probes = new SortedDictionary<string, IReadOnlyList<ProbeResultRecord>>(StringComparer.Ordinal);
         foreach (var (name, results) in snapshot.Probes)
         {
-            probes.Add(name, results.ToArray());
+            probes.Add(name, results);
         }
 
         return new HistoryView(snapshot.Now, snapshot.Window, snapshot.Started, snapshot.Readiness, snapshot.Since, snapshot.Transitions, probes);

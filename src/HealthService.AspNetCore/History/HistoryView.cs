@@ -7,7 +7,7 @@ namespace HealthService.History;
 /// <param name="Readiness">The verdict now.</param>
 /// <param name="Since">When the verdict last changed (the start of the service if it never did).</param>
 /// <param name="Transitions">The verdict's changes within the window, oldest first.</param>
-/// <param name="Probes">Each probe's results within the window, oldest first, by probe name.</param>
+/// <param name="Probes">Each probe's results within the window, oldest first, by probe name: the stored records, not a copy.</param>
 internal sealed record HistoryView(
     DateTimeOffset Now,
     TimeSpan Window,
@@ -15,4 +15,4 @@ internal sealed record HistoryView(
     Pipeline.Readiness Readiness,
     DateTimeOffset Since,
     IReadOnlyList<ReadinessTransition> Transitions,
-    IReadOnlyDictionary<string, ProbeResultRecord[]> Probes);
+    IReadOnlyDictionary<string, IReadOnlyList<ProbeResultRecord>> Probes);

@@ -80,6 +80,27 @@ public sealed class HistoryReadTests
     }
 
     [Fact]
+    public async Task Rendering_the_status_page_over_a_full_steady_history_costs_a_small_fraction_of_the_history()
+    {
+        await using var factory = Factory();
+        _ = factory.Server;
+        // Steady probes: a day of results that all say Healthy is one run each on the page.
+        Fill(factory.Services.GetRequiredService<HealthHistory>(), Start.AddSeconds(-ResultsPerProbe), ResultsPerProbe, flapping: false);
+        var client = factory.CreateClient();
+        await PageAsync(client); // warms up: code compiled, pools filled
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var page = await PageAsync(client);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        // What the history holds of these results: 32 bytes a result.
+        const long held = (long)Probes * ResultsPerProbe * 32;
+        Assert.True(allocated < held / 10, $"one status page over {held:N0} bytes of results allocated {allocated:N0} bytes");
+        Assert.Contains($"{Name(Probes - 1)}</b>", page, StringComparison.Ordinal);
+        Assert.Contains("Healthy", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_read_shows_the_history_as_it_was_when_it_began_while_rounds_are_recorded_during_it()
     {
         await using var factory = Factory();
@@ -117,12 +138,12 @@ public sealed class HistoryReadTests
     /// <paramref name="rounds"/> rounds a second apart from <paramref name="first"/>, published to the history as the
     /// evaluation loop publishes them: a day of rounds through the loop itself would take hours.
     /// </summary>
-    private static void Fill(HealthHistory history, DateTimeOffset first, int rounds)
+    private static void Fill(HealthHistory history, DateTimeOffset first, int rounds, bool flapping = true)
     {
         for (var round = 0; round < rounds; round++)
         {
             var at = first.AddSeconds(round);
-            var status = round % 2 == 0 ? HealthStatus.Healthy : HealthStatus.Unhealthy;
+            var status = round % 2 == 0 || !flapping ? HealthStatus.Healthy : HealthStatus.Unhealthy;
             var entries = new Dictionary<string, HealthReportEntry>(StringComparer.OrdinalIgnoreCase);
             var raw = new Dictionary<string, HealthReportEntry>(StringComparer.OrdinalIgnoreCase);
             var times = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
@@ -143,6 +164,15 @@ public sealed class HistoryReadTests
         var request = new HttpRequestMessage(HttpMethod.Get, "/health/history");
         request.Headers.Add("X-Health-Key", DetailsKey);
         return request;
+    }
+
+    private static async Task<string> PageAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ui");
+        request.Headers.Add("X-Health-Key", DetailsKey);
+        using var response = await client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(Ct);
     }
 
     /// <summary>Reads the history as a client that keeps none of it would, and returns its size.</summary>
