@@ -13,10 +13,16 @@
 # hang_poll PID URL STATUS LIMIT_S: polls every 50 ms until STATUS; sets POLLED_S to the seconds since FAULT_US
 # (set by the caller at the fault or the recovery), or dies.
 hang_poll() {
-  local pid=$1 url=$2 want=$3 limit_s=$4 deadline code=""
+  local pid=$1 url=$2 want=$3 limit_s=$4 deadline code="" last="" started
   deadline=$((FAULT_US + limit_s * 1000000))
+  # The longest time between two polls' starts: the 50 ms sleep plus one curl, unless the machine itself stalled (or
+  # /health was slow, which the curl would then have waited for). Tells a late transition from a late observer.
+  POLL_GAP_MS=0
   while (($(now_us) < deadline)); do
     alive "$pid" || die 1 "the service died during the hang section"
+    started=$(now_us)
+    if [[ -n $last ]] && (((started - last) / 1000 > POLL_GAP_MS)); then POLL_GAP_MS=$(((started - last) / 1000)); fi
+    last=$started
     code=$(http_code "$url" 1)
     if [[ $code == "$want" ]]; then
       POLLED_S=$(elapsed_s "$FAULT_US" "$(now_us)")
@@ -183,8 +189,8 @@ section_hang() {
   local -a healthy_p99=() hung_p99=() to_503=() to_200=() hung_non2xx=() hung_reqs=() healthy_non2xx=()
   local -a healthy_rps=() hung_rps=() healthy_threads=() hung_threads=() healthy_max=() hung_max=()
   local -a slow_p99=() slow_rps=() slow_max=() slow_threads=() slow_non2xx=() slow_sock=() slow_reqs=() slow_wait=()
-  local -a slow_curl=()
-  local slow_curl_bad=0
+  local -a slow_curl=() gap_503=() timeout_ms=()
+  local slow_curl_bad=0 log_before
   local round
   for ((round = 1; round <= HANG_ROUNDS; round++)); do
     log "hang round $round/$HANG_ROUNDS"
@@ -200,10 +206,19 @@ section_hang() {
 
     random_phase_sleep "$interval_s"
     log "hang round $round: fault ($HANG_FAULTS)"
+    log_before=$(wc -l <"$OUT_DIR/logs/hang-service.log")
     hang_fault
     FAULT_US=$(now_us)
     hang_poll "$pid" "$url" 503 "$limit"
     to_503+=("$POLLED_S")
+    gap_503+=("$POLL_GAP_MS")
+    # The service's own view: how long after its start each probe call that timed out was reported (the deadline
+    # plus however late the process ran the continuation that ends it).
+    timeout_ms+=("$(tail -n +"$((log_before + 1))" "$OUT_DIR/logs/hang-service.log" | awk '
+      match($0, /"DurationMs":[0-9.]+,"Reason":"timed out after/) {
+        v = substr($0, RSTART + 13, RLENGTH - 13); sub(/,.*/, "", v); if (m == "" || v + 0 > m + 0) m = v
+      }
+      END { if (m == "") print "none"; else printf "%.0f", m }')")
     log "hang round $round: 503 after ${to_503[-1]}s; measuring during the hang (${DURATION}s)"
     wrk_run "hang-r$round-hung" "$DURATION" "$THREADS" "$CONNECTIONS" "$url"
     hung_p99+=("$W_P99")
@@ -250,14 +265,17 @@ section_hang() {
     echo "critical. \`Health:Interval\` $HEALTH_INTERVAL, \`Health:Timeout\` $HEALTH_TIMEOUT:"
     echo "the bound for both transitions is ${bound}s. wrk \`-t$THREADS -c$CONNECTIONS\` ${DURATION}s while healthy and during the"
     echo "hang (then every answer is a 503, which wrk counts as non-2xx); transitions polled every 50 ms; $HANG_ROUNDS rounds."
-    echo "Threads: the service's OS threads (/proc) at the end of each wrk run."
+    echo "Threads: the service's OS threads (/proc) at the end of each wrk run. Timed out after: the longest duration the"
+    echo "service's log reports for a probe call that timed out during the fault (the deadline, $HEALTH_TIMEOUT, plus however"
+    echo "late the process ended it). Poll gap: the longest time between two polls' starts while waiting for the 503"
+    echo "(50 ms plus one curl, unless the machine or /health stalled)."
     echo
-    echo "| Round | healthy p99 ms | hung p99 ms | ratio | healthy / hung max ms | healthy / hung req/s | healthy / hung threads | fault to 503 s | recovery to 200 s | requests during the hang (503s) |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| Round | healthy p99 ms | hung p99 ms | ratio | healthy / hung max ms | healthy / hung req/s | healthy / hung threads | fault to 503 s | timed out after ms | poll gap ms | recovery to 200 s | requests during the hang (503s) |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for ((round = 1; round <= HANG_ROUNDS; round++)); do
-      echo "| $round | $(fmt_ms "${healthy_p99[round - 1]}") | $(fmt_ms "${hung_p99[round - 1]}") | $(ratio "${hung_p99[round - 1]}" "${healthy_p99[round - 1]}") | $(fmt_1 "${healthy_max[round - 1]}") / $(fmt_1 "${hung_max[round - 1]}") | $(fmt_int "${healthy_rps[round - 1]}") / $(fmt_int "${hung_rps[round - 1]}") | ${healthy_threads[round - 1]} / ${hung_threads[round - 1]} | ${to_503[round - 1]} | ${to_200[round - 1]} | ${hung_reqs[round - 1]} (${hung_non2xx[round - 1]}) |"
+      echo "| $round | $(fmt_ms "${healthy_p99[round - 1]}") | $(fmt_ms "${hung_p99[round - 1]}") | $(ratio "${hung_p99[round - 1]}" "${healthy_p99[round - 1]}") | $(fmt_1 "${healthy_max[round - 1]}") / $(fmt_1 "${hung_max[round - 1]}") | $(fmt_int "${healthy_rps[round - 1]}") / $(fmt_int "${hung_rps[round - 1]}") | ${healthy_threads[round - 1]} / ${hung_threads[round - 1]} | ${to_503[round - 1]} | ${timeout_ms[round - 1]} | ${gap_503[round - 1]} | ${to_200[round - 1]} | ${hung_reqs[round - 1]} (${hung_non2xx[round - 1]}) |"
     done
-    echo "| median | $(fmt_ms "$med_healthy") | $(fmt_ms "$med_hung") | $p99_ratio | | $(fmt_int "$(median "${healthy_rps[@]}")") / $(fmt_int "$(median "${hung_rps[@]}")") | | $med_503 | $med_200 | |"
+    echo "| median | $(fmt_ms "$med_healthy") | $(fmt_ms "$med_hung") | $p99_ratio | | $(fmt_int "$(median "${healthy_rps[@]}")") / $(fmt_int "$(median "${hung_rps[@]}")") | | $med_503 | | | $med_200 | |"
     echo
     echo "Limits: where in the loop's period a fault or a recovery lands decides the transition time (a fault: from the"
     echo "probe deadline to interval + deadline; a recovery: from at once, when a probe call is in flight, to one"
