@@ -93,7 +93,7 @@ public sealed class MySqlProbeTests
     public async Task A_frozen_mariadb_never_sees_more_than_two_connections_from_the_probe_not_even_one_to_kill_a_query(string settings)
     {
         await using var server = await MariaDbServer.StartAsync(Ct);
-        await using var relay = new CountingTcpRelay(server.Port);
+        await using var relay = new TcpRelay(server.Port);
         var connectionString = new MySqlConnectionStringBuilder($"{server.ConnectionString()};{settings}") { Port = (uint)relay.Port }.ConnectionString;
         // A 1.2 s deadline makes MySqlConnector's command timeout 2 s: a query the deadline abandons keeps its
         // connection 0.8 s longer, beside anything opened at the deadline to kill it.
